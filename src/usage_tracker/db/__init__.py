@@ -1,0 +1,1 @@
+"""Database: engine, models (one table per module), queries and Alembic migrations."""

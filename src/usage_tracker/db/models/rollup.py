@@ -1,0 +1,72 @@
+"""Rollups maintained on write so reports over a year read thousands of rows, not millions.
+
+Grain ``day`` sums a record set's rows per UTC day; grain ``month`` per calendar month (period is
+the first day). Both keep the dimensions reports group and filter by.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from usage_tracker.db.base import Base, BigIntPK
+
+
+class CostRollup(Base):
+    __tablename__ = "cost_rollups"
+    __table_args__ = (
+        Index("ix_cost_rollups_set_grain_period", "record_set_id", "grain", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    record_set_id: Mapped[int] = mapped_column(ForeignKey("record_sets.id", ondelete="CASCADE"))
+    grain: Mapped[str] = mapped_column(String(5))  # "day" | "month"
+    period: Mapped[date] = mapped_column(Date)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    api_key_id: Mapped[str | None] = mapped_column(String(64))
+    line_item: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(120))
+    token_kind: Mapped[str | None] = mapped_column(String(40))
+    amount_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageRollup(Base):
+    __tablename__ = "usage_rollups"
+    __table_args__ = (
+        Index("ix_usage_rollups_set_grain_period", "record_set_id", "grain", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    record_set_id: Mapped[int] = mapped_column(ForeignKey("record_sets.id", ondelete="CASCADE"))
+    grain: Mapped[str] = mapped_column(String(5))
+    period: Mapped[date] = mapped_column(Date)
+    project_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    api_key_id: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(120))
+    num_model_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    num_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_uncached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_cached_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_cached_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_cached_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    images: Mapped[int] = mapped_column(BigInteger, default=0)
+    characters: Mapped[int] = mapped_column(BigInteger, default=0)
+    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    num_sessions: Mapped[int] = mapped_column(BigInteger, default=0)
+    usage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)

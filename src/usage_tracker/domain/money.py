@@ -1,0 +1,66 @@
+"""Money is exact: amounts are kept as integer nano-dollars and shown as decimal strings.
+
+One nano-dollar is 1e-9 USD. Every amount the Costs API reports (at most a handful of decimals)
+fits exactly; anything finer is rounded half-even, far below a cent.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+NANOS_PER_UNIT = 1_000_000_000
+_NANO = Decimal(1).scaleb(-9)
+_CENT = Decimal("0.01")
+
+
+class MoneyError(ValueError):
+    """A value that cannot be read as an amount of money."""
+
+
+def to_nanos(value: Decimal | int | str | float) -> int:
+    """Convert an amount in currency units to integer nano-units, exactly where possible."""
+    if isinstance(value, bool):
+        raise MoneyError(f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return value * NANOS_PER_UNIT
+    if isinstance(value, float):
+        # JSON floats arrive as their shortest repr; go through it, never through binary math.
+        value = repr(value)
+    try:
+        dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise MoneyError(f"expected a number, got {value!r}") from exc
+    if not dec.is_finite():
+        raise MoneyError(f"expected a finite number, got {value!r}")
+    return int((dec * NANOS_PER_UNIT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def from_nanos(nanos: int) -> Decimal:
+    """Exact decimal amount for integer nano-units."""
+    return (Decimal(int(nanos)) * _NANO).quantize(_NANO)
+
+
+def usd_string(nanos: int | None) -> str | None:
+    """Decimal string with at least two decimals and no trailing zeros beyond them."""
+    if nanos is None:
+        return None
+    text = format(from_nanos(nanos), "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    if len(frac) < 2:
+        frac = frac.ljust(2, "0")
+    return f"{whole}.{frac}"
+
+
+def usd_cents(nanos: int) -> Decimal:
+    """The amount rounded to the cent, half-even (how invoices round)."""
+    return from_nanos(nanos).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+def format_usd(nanos: int | None, *, cents: bool = True) -> str:
+    """Human display: `$1,234.56`; `—` for unknown."""
+    if nanos is None:
+        return "—"
+    amount = usd_cents(nanos) if cents else from_nanos(nanos)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}" if cents else f"{sign}${abs(amount):,}"
