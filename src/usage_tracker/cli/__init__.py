@@ -1,0 +1,1 @@
+"""The `usage-tracker` command: a thin Typer shell over the services."""

@@ -1,0 +1,154 @@
+"""`usage-tracker report ...`: totals and breakdowns over the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+import typer
+
+from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.render import breakdown_table, print_csv, print_json, print_table
+from usage_tracker.domain.money import format_usd
+from usage_tracker.services.reports import (
+    ReportQuery,
+    breakdown,
+    data_bounds,
+    group_metrics,
+    previous_period,
+    summary,
+)
+
+app = typer.Typer(
+    help="Reports: cost, requests and tokens over a date range.", no_args_is_help=True
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{flag} must be a date like 2025-01-31, got {value!r}") from None
+
+
+def _query(
+    since: str | None,
+    until: str | None,
+    org: str | None = None,
+    project: str | None = None,
+    user: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+) -> ReportQuery:
+    ctx = get_context()
+    start, end = _date(since, "--since"), _date(until, "--until")
+    if start is None or end is None:
+        with ctx.session_factory() as session:
+            bounds = data_bounds(session, org)
+        first, last = bounds if bounds else (date.today(), date.today())
+        start, end = start or first, end or max(last, start or first)
+    try:
+        return ReportQuery(start, end, org, project, user, model, api_key)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+
+
+SINCE = typer.Option(None, "--since", help="First day (UTC), YYYY-MM-DD. Default: first data.")
+UNTIL = typer.Option(None, "--until", help="Last day (UTC, inclusive). Default: last data.")
+ORG = typer.Option(None, "--org", help="Only this organization.")
+PROJECT = typer.Option(None, "--project", help="Only this project id.")
+USER = typer.Option(None, "--user", help="Only this user id.")
+MODEL = typer.Option(None, "--model", help="Only this model.")
+KEY = typer.Option(None, "--key", "--api-key", help="Only this API key id.")
+BREAKDOWN = typer.Option(False, "--breakdown", help="Split each row's cost by model.")
+TOP = typer.Option(None, "--top", min=1, help="Only the N largest rows.")
+FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+
+
+@app.command("summary")
+def summary_command(
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    org: str | None = ORG,
+    project: str | None = PROJECT,
+    user: str | None = USER,
+    model: str | None = MODEL,
+    api_key: str | None = KEY,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Total cost, requests and tokens, with the change against the previous period."""
+    q = _query(since, until, org, project, user, model, api_key)
+    with get_context().session_factory() as session:
+        result = summary(session, q)
+        before = summary(session, previous_period(q)) if fmt == Format.table else None
+    if fmt != Format.table:
+        print_json(result.to_json())
+        return
+    change = ""
+    if before is not None and before.cost_nanos and result.cost_nanos is not None:
+        delta = (result.cost_nanos - before.cost_nanos) / before.cost_nanos
+        change = f"  ({delta:+.1%} vs {before.since} – {before.until})"
+    console.print(f"[bold]{q.since} – {q.until}[/] (UTC)", highlight=False)
+    console.print(f"  Cost          {format_usd(result.cost_nanos)}{change}", highlight=False)
+    console.print(f"  Requests      {result.requests:,}", highlight=False)
+    console.print(
+        f"  Tokens        {result.total_tokens:,} (input {result.input_tokens:,}, "
+        f"cached {result.cached_input_tokens:,}, output {result.output_tokens:,})",
+        highlight=False,
+    )
+    console.print(
+        f"  Active users  {result.active_users}   Projects {result.projects}   "
+        f"Models {result.models}",
+        highlight=False,
+    )
+
+
+def _breakdown_command(by: str, title: str, default_top: int | None = None) -> None:
+    def command(
+        since: str | None = SINCE,
+        until: str | None = UNTIL,
+        org: str | None = ORG,
+        project: str | None = PROJECT,
+        user: str | None = USER,
+        model: str | None = MODEL,
+        api_key: str | None = KEY,
+        show_breakdown: bool = BREAKDOWN,
+        top: int | None = TOP,
+        fmt: Format = FORMAT,
+    ) -> None:
+        q = _query(since, until, org, project, user, model, api_key)
+        split = "model" if show_breakdown and by != "model" else None
+        with get_context().session_factory() as session:
+            rows = breakdown(session, q, by, top=top or default_top, split=split)
+        if fmt == Format.json:
+            print_json([r.to_json(by, split) for r in rows])
+        elif fmt == Format.csv:
+            print_csv([r.to_json(by) for r in rows])
+        else:
+            heading = f"{title}, {q.since} – {q.until} (UTC)"
+            print_table(breakdown_table(heading, by, rows, group_metrics(rows), split))
+
+    command.__doc__ = f"{title}: cost, requests and tokens per {by.replace('_', ' ')}."
+    return command  # type: ignore[return-value]
+
+
+for _name, _by, _title in (
+    ("daily", "day", "Daily"),
+    ("weekly", "week", "Weekly"),
+    ("monthly", "month", "Monthly"),
+    ("users", "user", "Users"),
+    ("projects", "project", "Projects"),
+    ("models", "model", "Models"),
+    ("keys", "api_key", "API keys"),
+    ("line-items", "line_item", "Line items"),
+    ("endpoints", "endpoint", "Endpoints"),
+):
+    app.command(_name)(_breakdown_command(_by, _title))

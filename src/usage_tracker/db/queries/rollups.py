@@ -1,0 +1,151 @@
+"""Keep the day and month rollups and the day coverage of a record set in step with its rows.
+
+Called once per import or sync with the days it touched: the days are recomputed from the raw
+records (so a replaced bucket leaves no trace of its older copy), then their months from the days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import (
+    Bucket,
+    CostRecord,
+    CostRollup,
+    RecordSetDay,
+    UsageRecord,
+    UsageRollup,
+)
+from usage_tracker.domain.endpoints import USAGE_METRICS
+
+_COST_DIMS = ("project_id", "user_id", "api_key_id", "line_item", "model", "token_kind")
+_USAGE_DIMS = ("project_id", "user_id", "api_key_id", "model")
+_CHUNK = 400
+
+
+def _chunks(days: Sequence[date]) -> Iterable[Sequence[date]]:
+    for i in range(0, len(days), _CHUNK):
+        yield days[i : i + _CHUNK]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    nxt = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def refresh_days(
+    session: Session, record_set_id: int, is_costs: bool, days: Iterable[date]
+) -> None:
+    """Recompute rollups and coverage for these days of one record set, then their months."""
+    ordered = sorted(set(days))
+    if not ordered:
+        return
+    raw, rollup, dims = (
+        (CostRecord, CostRollup, _COST_DIMS)
+        if is_costs
+        else (UsageRecord, UsageRollup, _USAGE_DIMS)
+    )
+    metrics = ("amount_nanos",) if is_costs else USAGE_METRICS
+    for chunk in _chunks(ordered):
+        session.execute(
+            delete(rollup).where(
+                rollup.record_set_id == record_set_id,
+                rollup.grain == "day",
+                rollup.period.in_(chunk),
+            )
+        )
+        group_cols = [raw.day, *(getattr(raw, d) for d in dims)]
+        source = select(
+            literal(record_set_id),
+            literal("day"),
+            *group_cols,
+            *(func.sum(getattr(raw, m)) for m in metrics),
+            func.count(),
+        ).where(raw.record_set_id == record_set_id, raw.day.in_(chunk))
+        session.execute(
+            insert(rollup).from_select(
+                ["record_set_id", "grain", "period", *dims, *metrics, "rows"],
+                source.group_by(*group_cols),
+            )
+        )
+        _refresh_coverage(session, record_set_id, is_costs, chunk)
+    for month in sorted({month_start(d) for d in ordered}):
+        _refresh_month(session, rollup, dims, metrics, record_set_id, month)
+
+
+def _refresh_coverage(
+    session: Session, record_set_id: int, is_costs: bool, days: Sequence[date]
+) -> None:
+    session.execute(
+        delete(RecordSetDay).where(
+            RecordSetDay.record_set_id == record_set_id, RecordSetDay.day.in_(days)
+        )
+    )
+    amount = (
+        select(func.coalesce(func.sum(CostRollup.amount_nanos), 0))
+        .where(
+            CostRollup.record_set_id == record_set_id,
+            CostRollup.grain == "day",
+            CostRollup.period == Bucket.day,
+        )
+        .scalar_subquery()
+        if is_costs
+        else literal(0)
+    )
+    source = (
+        select(literal(record_set_id), Bucket.day, func.sum(Bucket.rows), amount)
+        .where(Bucket.record_set_id == record_set_id, Bucket.day.in_(days))
+        .group_by(Bucket.day)
+    )
+    session.execute(
+        insert(RecordSetDay).from_select(["record_set_id", "day", "rows", "amount_nanos"], source)
+    )
+
+
+def _refresh_month(
+    session: Session,
+    rollup: type[CostRollup] | type[UsageRollup],
+    dims: Sequence[str],
+    metrics: Sequence[str],
+    record_set_id: int,
+    month: date,
+) -> None:
+    session.execute(
+        delete(rollup).where(
+            rollup.record_set_id == record_set_id,
+            rollup.grain == "month",
+            rollup.period == month,
+        )
+    )
+    group_cols = [getattr(rollup, d) for d in dims]
+    source = (
+        select(
+            literal(record_set_id),
+            literal("month"),
+            literal(month),
+            *group_cols,
+            *(func.sum(getattr(rollup, m)) for m in metrics),
+            func.sum(rollup.rows),
+        )
+        .where(
+            and_(
+                rollup.record_set_id == record_set_id,
+                rollup.grain == "day",
+                rollup.period.between(month, month_end(month)),
+            )
+        )
+        .group_by(*group_cols)
+    )
+    session.execute(
+        insert(rollup).from_select(
+            ["record_set_id", "grain", "period", *dims, *metrics, "rows"], source
+        )
+    )

@@ -1,0 +1,1 @@
+"""File formats → domain records: detect what a file is, then stream it."""

@@ -1,0 +1,52 @@
+"""Organizations tracked by this installation."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import Organization
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class UnknownOrganization(LookupError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"no organization {slug!r} here yet; import a file into it or add it with "
+            "`usage-tracker orgs add`"
+        )
+
+
+def validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not _SLUG.match(slug):
+        raise ValueError(
+            f"organization name {slug!r} must be lowercase letters, digits, '-' or '_' "
+            "(at most 64 characters)"
+        )
+    return slug
+
+
+def ensure_organization(session: Session, slug: str, name: str | None = None) -> Organization:
+    """The organization with this slug, created on first use."""
+    slug = validate_slug(slug)
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        org = Organization(slug=slug, name=name or slug)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def get_organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug.strip().lower()))
+    if org is None:
+        raise UnknownOrganization(slug)
+    return org
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.slug)))

@@ -1,0 +1,316 @@
+"""Totals and breakdowns over the ledger — the one set of functions behind CLI, API and pages.
+
+Costs are billed amounts (Costs API or cost exports); requests and tokens come from usage data
+(`num_model_requests`, never a count of rows). Both read the rollups, through the record-set
+choice in `record_sets`, so a question over a year reads a few thousand rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import CostRollup, Organization, RecordSet, RecordSetDay, UsageRollup
+from usage_tracker.services.directory import labels
+from usage_tracker.services.record_sets import (
+    Choice,
+    candidate_sets,
+    choose,
+    rollup_condition,
+)
+from usage_tracker.services.report_types import (
+    DIMENSIONS,
+    TIME_DIMENSIONS,
+    USAGE_SUMS,
+    BreakdownRow,
+    Metrics,
+    ReportQuery,
+    Summary,
+    previous_period,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "BreakdownRow",
+    "ReportQuery",
+    "Summary",
+    "available_dimensions",
+    "breakdown",
+    "data_bounds",
+    "previous_period",
+    "summary",
+]
+
+# Dimension → (cost rollup column, usage rollup column); None where the data has no such thing.
+_COLUMNS: dict[str, tuple[str | None, str | None]] = {
+    "user": ("user_id", "user_id"),
+    "project": ("project_id", "project_id"),
+    "model": ("model", "model"),
+    "line_item": ("line_item", None),
+    "api_key": ("api_key_id", "api_key_id"),
+    "endpoint": (None, None),
+}
+# What a cost / usage record set must be grouped by to answer a dimension or filter.
+_NEEDS_COST = {
+    "user": "user_id",
+    "project": "project_id",
+    "model": "line_item",
+    "line_item": "line_item",
+    "api_key": "api_key_id",
+}
+_NEEDS_USAGE = {
+    "user": "user_id",
+    "project": "project_id",
+    "model": "model",
+    "api_key": "api_key_id",
+}
+
+
+def _filters(q: ReportQuery) -> dict[str, str]:
+    return {
+        dim: value
+        for dim, value in (
+            ("project", q.project),
+            ("user", q.user),
+            ("model", q.model),
+            ("api_key", q.api_key),
+        )
+        if value
+    }
+
+
+def _cost_choices(
+    session: Session, q: ReportQuery, dims: set[str], months: bool = True
+) -> list[Choice] | None:
+    """None when costs cannot answer (endpoint filter, or no record set has the dimensions)."""
+    if q.endpoint or "endpoint" in dims:
+        return None
+    required = {_NEEDS_COST[d] for d in dims | set(_filters(q)) if d in _NEEDS_COST}
+    sets = candidate_sets(session, costs=True, org=q.org, required=required)
+    if not sets:
+        return None
+    return choose(session, sets, q.since, q.until, months=months)
+
+
+def _usage_choices(
+    session: Session, q: ReportQuery, dims: set[str], months: bool = True
+) -> list[Choice] | None:
+    if "line_item" in dims:
+        return None
+    wanted = dims | set(_filters(q))
+    if any(d in _NEEDS_COST and d not in _NEEDS_USAGE for d in wanted):
+        return None
+    required = {_NEEDS_USAGE[d] for d in wanted if d in _NEEDS_USAGE}
+    sets = candidate_sets(session, costs=False, org=q.org, required=required, endpoint=q.endpoint)
+    if not sets:
+        return None
+    return choose(session, sets, q.since, q.until, months=months)
+
+
+def _where(table: Any, choices: list[Choice], q: ReportQuery, costs: bool) -> list[Any]:
+    conditions = [rollup_condition(table, choices)]
+    for dim, value in _filters(q).items():
+        column = _COLUMNS[dim][0 if costs else 1]
+        if column is not None:
+            conditions.append(getattr(table, column) == value)
+    return conditions
+
+
+def summary(session: Session, q: ReportQuery) -> Summary:
+    out = Summary(since=q.since, until=q.until)
+    cost = _cost_choices(session, q, set())
+    if cost is not None:
+        total = session.scalar(
+            select(func.coalesce(func.sum(CostRollup.amount_nanos), 0)).where(
+                *_where(CostRollup, cost, q, True)
+            )
+        )
+        out.cost_nanos = int(total or 0)
+    usage = _usage_choices(session, q, set())
+    if usage:
+        sums = session.execute(
+            select(
+                *(func.coalesce(func.sum(getattr(UsageRollup, c)), 0) for c in USAGE_SUMS.values())
+            ).where(*_where(UsageRollup, usage, q, False))
+        ).one()
+        for name, value in zip(USAGE_SUMS, sums, strict=True):
+            setattr(out, name, int(value))
+    out.active_users = len(_distinct(session, q, "user"))
+    out.projects = len(_distinct(session, q, "project"))
+    out.models = len(_distinct(session, q, "model"))
+    return out
+
+
+def _distinct(session: Session, q: ReportQuery, dim: str) -> set[str]:
+    found: set[str] = set()
+    for costs, table in ((True, CostRollup), (False, UsageRollup)):
+        choices = (_cost_choices if costs else _usage_choices)(session, q, {dim})
+        column_name = _COLUMNS[dim][0 if costs else 1]
+        if not choices or column_name is None:
+            continue
+        column = getattr(table, column_name)
+        activity = table.amount_nanos if costs else table.num_model_requests
+        query = (
+            select(column)
+            .distinct()
+            .where(*_where(table, choices, q, costs), column.is_not(None), activity != 0)
+        )
+        found.update(v for v in session.scalars(query) if v)
+    return found
+
+
+def breakdown(
+    session: Session,
+    q: ReportQuery,
+    by: str,
+    *,
+    top: int | None = None,
+    split: str | None = None,
+) -> list[BreakdownRow]:
+    """Rows keyed by `by`, largest cost first (time dimensions in date order)."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {by!r}; choose one of {', '.join(DIMENSIONS)}")
+    if split is not None and (split not in DIMENSIONS or split in TIME_DIMENSIONS or split == by):
+        raise ValueError(f"cannot split by {split!r}")
+    dims = {d for d in (by, split) if d and d not in TIME_DIMENSIONS}
+    months = by not in ("day", "week")
+    rows: dict[str | None, BreakdownRow] = {}
+    cost = _cost_choices(session, q, dims, months)
+    if cost is not None:
+        _collect(session, q, cost, True, by, split, rows)
+        for row in rows.values():
+            row.cost_nanos = row.cost_nanos or 0
+    usage = _usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
+    if usage is not None:
+        _collect(session, q, usage, False, by, None, rows)
+    result = list(rows.values())
+    if cost is not None:
+        for row in result:
+            row.cost_nanos = row.cost_nanos or 0
+    total = sum(r.cost_nanos or 0 for r in result)
+    for row in result:
+        row.share = (row.cost_nanos or 0) / total if total and row.cost_nanos is not None else None
+    if by in TIME_DIMENSIONS:
+        result.sort(key=lambda r: r.key or "")
+    else:
+        result.sort(key=lambda r: (-(r.cost_nanos or 0), -r.requests, r.key or ""))
+    if top is not None:
+        result = result[:top]
+    if by in ("user", "project", "api_key"):
+        names = labels(session, by, (r.key for r in result))
+        for row in result:
+            row.label = names.get(row.key or "")
+    return result
+
+
+def _time_key(by: str, grain: str, period: date) -> str:
+    if by == "month" or grain == "month":
+        return period.strftime("%Y-%m")
+    if by == "week":
+        year, week, _ = period.isocalendar()
+        return f"{year}-W{week:02d}"
+    return period.isoformat()
+
+
+def _collect(
+    session: Session,
+    q: ReportQuery,
+    choices: list[Choice],
+    costs: bool,
+    by: str,
+    split: str | None,
+    rows: dict[str | None, BreakdownRow],
+) -> None:
+    table: Any = CostRollup if costs else UsageRollup
+    group: list[Any] = []
+    if by in TIME_DIMENSIONS:
+        group += [table.grain, table.period]
+    elif by == "endpoint":
+        group.append(table.record_set_id)
+    else:
+        column = _COLUMNS[by][0 if costs else 1]
+        assert column is not None
+        group.append(getattr(table, column))
+    split_col = _COLUMNS[split][0 if costs else 1] if split else None
+    if split_col:
+        group.append(getattr(table, split_col))
+    values = (
+        [func.sum(table.amount_nanos)]
+        if costs
+        else [func.sum(getattr(table, c)) for c in USAGE_SUMS.values()]
+    )
+    query = select(*group, *values).where(*_where(table, choices, q, costs)).group_by(*group)
+    kinds = {c.record_set_id: c.kind for c in choices}
+    for record in session.execute(query):
+        parts = list(record)
+        if by in TIME_DIMENSIONS:
+            grain, period = parts.pop(0), parts.pop(0)
+            key: str | None = _time_key(by, grain, period)
+        elif by == "endpoint":
+            key = kinds.get(parts.pop(0))
+        else:
+            key = parts.pop(0)
+        split_key = parts.pop(0) if split_col else None
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = BreakdownRow(key=key)
+        if costs:
+            nanos = int(parts[0] or 0)
+            row.add_cost(nanos)
+            if split_col:
+                label = split_key or "(none)"
+                row.split[label] = row.split.get(label, 0) + nanos
+        else:
+            for name, value in zip(USAGE_SUMS, parts, strict=True):
+                setattr(row, name, getattr(row, name) + int(value or 0))
+
+
+def data_bounds(session: Session, org: str | None = None) -> tuple[date, date] | None:
+    """First and last day the ledger has any data for."""
+    query = select(func.min(RecordSetDay.day), func.max(RecordSetDay.day)).join(
+        RecordSet, RecordSet.id == RecordSetDay.record_set_id
+    )
+    if org:
+        query = query.join(Organization, Organization.id == RecordSet.organization_id).where(
+            Organization.slug == org
+        )
+    first, last = session.execute(query).one()
+    return (first, last) if first is not None else None
+
+
+def available_dimensions(session: Session, org: str | None = None) -> set[str]:
+    """Which dimensions the loaded data can answer (for navigation that shows only those)."""
+    query = select(RecordSet.kind, RecordSet.grouping)
+    if org:
+        query = query.join(Organization, Organization.id == RecordSet.organization_id).where(
+            Organization.slug == org
+        )
+    found: set[str] = set()
+    for kind, grouping in session.execute(query):
+        dims = set(grouping.split(","))
+        found.update(TIME_DIMENSIONS)
+        if kind != "costs":
+            found.add("endpoint")
+        for dim, need in (_NEEDS_COST if kind == "costs" else _NEEDS_USAGE).items():
+            if need in dims:
+                found.add(dim)
+    return found
+
+
+def default_range(session: Session, org: str | None = None, days: int = 30) -> tuple[date, date]:
+    """The last `days` days that have data (or up to today when the ledger is empty)."""
+    bounds = data_bounds(session, org)
+    until = bounds[1] if bounds else date.today()
+    return until - timedelta(days=days - 1), until
+
+
+def group_metrics(rows: list[BreakdownRow]) -> Metrics:
+    total = Metrics()
+    known = [r.cost_nanos for r in rows if r.cost_nanos is not None]
+    total.cost_nanos = sum(known) if known else None
+    for name in USAGE_SUMS:
+        setattr(total, name, sum(getattr(r, name) for r in rows))
+    return total
