@@ -50,6 +50,14 @@ class AppContext:
 _context: AppContext | None = None
 
 
+def reset_context() -> None:
+    """Forget the settings of a previous invocation (each command run reads them afresh)."""
+    global _context
+    if _context is not None and "engine" in _context.__dict__:
+        _context.engine.dispose()
+    _context = None
+
+
 def get_context() -> AppContext:
     global _context
     if _context is None:

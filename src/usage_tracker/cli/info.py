@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+from typing import Any
 
 import typer
 
@@ -22,7 +23,7 @@ def info_command(
         newest = ", ".join(sorted(head_revisions(ctx.engine)))
     except Exception as exc:  # the database may be unreachable; info must still print
         revision, newest = f"unreachable ({type(exc).__name__})", "?"
-    data = {
+    data: dict[str, Any] = {
         "version": __version__,
         "python": platform.python_version(),
         "database_revision": revision,

@@ -6,6 +6,7 @@ import typer
 
 from usage_tracker import __version__
 from usage_tracker.cli import db, report
+from usage_tracker.cli.context import reset_context
 from usage_tracker.cli.demo import demo_command
 from usage_tracker.cli.imports import import_command
 from usage_tracker.cli.info import info_command
@@ -32,6 +33,7 @@ def main(
     ),
 ) -> None:
     """See, control and govern what your organization spends on the OpenAI API."""
+    reset_context()
 
 
 app.command("import")(import_command)

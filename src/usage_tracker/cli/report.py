@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -111,7 +112,7 @@ def summary_command(
     )
 
 
-def _breakdown_command(by: str, title: str, default_top: int | None = None) -> None:
+def _breakdown_command(by: str, title: str, default_top: int | None = None) -> Callable[..., None]:
     def command(
         since: str | None = SINCE,
         until: str | None = UNTIL,
@@ -137,7 +138,7 @@ def _breakdown_command(by: str, title: str, default_top: int | None = None) -> N
             print_table(breakdown_table(heading, by, rows, group_metrics(rows), split))
 
     command.__doc__ = f"{title}: cost, requests and tokens per {by.replace('_', ' ')}."
-    return command  # type: ignore[return-value]
+    return command
 
 
 for _name, _by, _title in (

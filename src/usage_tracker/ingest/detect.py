@@ -119,7 +119,10 @@ def _detect_json(fh: IO[bytes], file_name: str) -> Detected:
                         "a page with a `data` array, or an {user_id: {name, email}} map",
                     )
     except ijson.JSONError as exc:
-        raise ParseError(file_name, "near the start", f"valid JSON ({exc})") from exc
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ParseError(
+            file_name, f"byte {fh.tell()} (near the start)", f"well-formed JSON ({first_line})"
+        ) from exc
     del item_prefix
     if top == "start_array" and item_keys:
         return _array_item(item_object, item_keys, file_name)

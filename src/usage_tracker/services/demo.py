@@ -86,7 +86,8 @@ class DemoOrg:
 
 def build_org(rng: random.Random) -> DemoOrg:
     projects = [(_rid(rng, "proj_", 24), name) for name in _PROJECTS]
-    members, habits = [], {}
+    members: list[dict[str, Any]] = []
+    habits: dict[str, list[_Habit]] = {}
     names = [(f, last) for f in _FIRST for last in _LAST]
     rng.shuffle(names)
     for i, (first, last) in enumerate(names[:36]):
@@ -119,7 +120,7 @@ def build_org(rng: random.Random) -> DemoOrg:
                     )
                 )
         habits[uid] = mine
-    users = [m["id"] for m in members]
+    users: list[str] = [m["id"] for m in members]
     extras = {
         "embeddings": [(u, rng.randrange(8), "text-embedding-3-small", 80.0) for u in users[:6]],
         "images": [(u, rng.randrange(8), "dall-e-3", 3.0) for u in users[6:9]],
@@ -217,8 +218,8 @@ def generate_files(out: Path, seed: int, until: date, days: int = 365) -> list[P
                         _nanos(rate * qty / 1_000_000), float(qty), "tokens",
                     )  # fmt: skip
         for endpoint, entries in org.extras.items():
-            for uid, p, model, rate in entries:
-                n = int(rate * rhythm * rng.lognormvariate(0, 0.3))
+            for uid, p, model, per_day in entries:
+                n = int(per_day * rhythm * rng.lognormvariate(0, 0.3))
                 if n <= 0:
                     continue
                 pid = org.projects[p][0]

@@ -146,6 +146,7 @@ def summary(session: Session, q: ReportQuery) -> Summary:
 
 def _distinct(session: Session, q: ReportQuery, dim: str) -> set[str]:
     found: set[str] = set()
+    table: Any
     for costs, table in ((True, CostRollup), (False, UsageRollup)):
         choices = (_cost_choices if costs else _usage_choices)(session, q, {dim})
         column_name = _COLUMNS[dim][0 if costs else 1]

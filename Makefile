@@ -1,0 +1,90 @@
+# One command to run, one to test. Everything the commands need is installed here:
+# uv (into .tools), the locked Python dependencies (into .venv), and, for `make test`,
+# the Debian packages postgresql and chromium when they are missing.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON      ?= python3.11
+UV_VERSION  := 0.13.8
+TOOLS       := .tools
+VENV        := .venv
+UV          := $(TOOLS)/bin/uv
+STAMP       := $(VENV)/.synced
+BIN         := $(VENV)/bin
+CLI         := $(BIN)/usage-tracker
+
+# Extra arguments: make test PYTEST_ARGS='-k budgets -x'   make bench BENCH_ARGS='--days 90'
+PYTEST_ARGS ?=
+BENCH_ARGS  ?=
+
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
+
+.PHONY: help venv run test check lint fmt bench system-packages clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+# --- bootstrap ------------------------------------------------------------------------------
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
+
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+venv: $(STAMP) ## Create or update .venv from uv.lock (with the dev group)
+.venv: $(STAMP)
+
+# --- the two README commands ----------------------------------------------------------------
+
+run: $(STAMP) ## Migrate the database, load demo data if it is empty, and serve
+	$(CLI) db upgrade
+	$(CLI) demo --if-empty
+	@if grep -q ' serve ' <<<"$$($(CLI) --help)"; then \
+		echo "+ $(CLI) serve"; exec $(CLI) serve; \
+	else \
+		echo "+ $(CLI) report monthly"; $(CLI) report monthly; \
+		echo "+ $(CLI) report projects"; $(CLI) report projects; \
+	fi
+
+test: $(STAMP) system-packages ## Lint, type-check and run every test (SQLite and a temp PostgreSQL)
+	scripts/with-postgres.sh $(MAKE) --no-print-directory check
+
+# --- pieces ---------------------------------------------------------------------------------
+
+check: lint ## Lint and run pytest against whatever database env is already set
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check, ruff format --check, mypy
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## Format and autofix
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+bench: $(STAMP) ## Run the benchmark (BENCH_ARGS=...)
+	$(BIN)/python -m usage_tracker.bench $(BENCH_ARGS)
+
+system-packages: ## Install postgresql and chromium with apt-get when they are missing
+	@need=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	if [ -n "$$need" ]; then \
+		echo "+ $(APT_GET) update && $(APT_GET) install -y$$need"; \
+		$(APT_GET) update -q; \
+		DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q $$need; \
+	fi
+
+clean: ## Remove caches and build output (keeps .venv and .tools)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist test-artifacts
+	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv and .tools
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,168 @@
+"""Fixtures for the whole suite: a real, migrated database per test on every backend.
+
+Backends: ``sqlite`` always; ``postgresql`` too when ``USAGE_TRACKER_TEST_PG_URL`` names a server
+(``make test`` starts a throwaway one). Each backend's schema is migrated once per session into a
+template; every test gets its own copy (a copied SQLite file, ``CREATE DATABASE ... TEMPLATE``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from usage_tracker.db.engine import make_engine, make_session_factory
+from usage_tracker.db.migrate import upgrade
+from usage_tracker.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Read once at import: tests clear USAGE_TRACKER_* from the environment (see `clean_env`).
+PG_URL = os.environ.get("USAGE_TRACKER_TEST_PG_URL", "")
+SAMPLES_DIR_ENV = os.environ.get("USAGE_TRACKER_SAMPLES_DIR", "")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+_OUTER_ENV_PREFIXES = ("USAGE_TRACKER_", "OPENAI_")
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """AUTOCOMMIT connection to the test server, for CREATE/DROP DATABASE."""
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+def _create_pg_database(admin: Engine, prefix: str, template: str | None = None) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    clause = f" TEMPLATE {template}" if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}{clause}"))
+    return name
+
+
+def _drop_pg_database(admin: Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: Engine) -> Iterator[str]:
+    """Name of a PostgreSQL database migrated to head once per session."""
+    name = _create_pg_database(pg_admin, "tmpl")
+    _migrate(_pg_url(name))
+    yield name
+    _drop_pg_database(pg_admin, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgresql"``; tests using a database run once per backend."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database of this test's own, already migrated to head."""
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin: Engine = request.getfixturevalue("pg_admin")
+    name = _create_pg_database(admin, "t", template=request.getfixturevalue("pg_template"))
+    yield _pg_url(name)
+    _drop_pg_database(admin, name)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database with no tables at all (for migration tests)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    admin: Engine = request.getfixturevalue("pg_admin")
+    name = _create_pg_database(admin, "e")
+    yield _pg_url(name)
+    _drop_pg_database(admin, name)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every USAGE_TRACKER_* and OPENAI_* variable of the outer environment."""
+    for name in list(os.environ):
+        if name.startswith(_OUTER_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(clean_env: None, db_url: str, tmp_path: Path) -> Settings:
+    """Settings for the test database; no OpenAI admin key, nothing from the outer environment."""
+    return Settings(database_url=db_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for running ``usage-tracker`` in a subprocess against the test database."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith((*_OUTER_ENV_PREFIXES, "XDG_"))
+    }
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env.update(
+        USAGE_TRACKER_DATABASE_URL=db_url,
+        USAGE_TRACKER_DATA_DIR=str(tmp_path / "data"),
+        HOME=str(home),
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The shared sample files: ``<repo>/../shared/samples``, else $USAGE_TRACKER_SAMPLES_DIR."""
+    for candidate in (REPO_ROOT.parent / "shared" / "samples", SAMPLES_DIR_ENV):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    pytest.fail("sample files not found: need ../shared/samples or USAGE_TRACKER_SAMPLES_DIR")
