@@ -1,0 +1,49 @@
+"""The OpenAI Admin API, through the official SDK: the only package that imports `openai`.
+
+- `make_admin_client` — the one place a client is made.
+- `iter_cost_buckets`, `iter_usage_buckets` — costs and usage as domain `Bucket`s.
+- `list_*` / `get_*_spend_limit` — organization metadata as plain records (`models`).
+- `AdminApiError` — every failure, naming the endpoint, the status and what to do.
+"""
+
+from usage_tracker.openai_admin.actions import delete_project_api_key, update_rate_limit
+from usage_tracker.openai_admin.client import AdminKeyMissingError, make_admin_client
+from usage_tracker.openai_admin.errors import AdminApiError
+from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES
+from usage_tracker.openai_admin.sources import (
+    get_organization_spend_limit,
+    get_project_spend_limit,
+    iter_cost_buckets,
+    iter_usage_buckets,
+    list_admin_api_keys,
+    list_invites,
+    list_members,
+    list_project_api_keys,
+    list_project_members,
+    list_projects,
+    list_rate_limits,
+    list_service_accounts,
+    list_spend_alerts,
+)
+
+__all__ = [
+    "DEFAULT_MAX_PAGES",
+    "AdminApiError",
+    "AdminKeyMissingError",
+    "delete_project_api_key",
+    "get_organization_spend_limit",
+    "get_project_spend_limit",
+    "iter_cost_buckets",
+    "iter_usage_buckets",
+    "list_admin_api_keys",
+    "list_invites",
+    "list_members",
+    "list_project_api_keys",
+    "list_project_members",
+    "list_projects",
+    "list_rate_limits",
+    "list_service_accounts",
+    "list_spend_alerts",
+    "make_admin_client",
+    "update_rate_limit",
+]

@@ -1,0 +1,157 @@
+"""Raw bucket JSON → domain `Bucket`s; results picked by their `object`, unknown kinds skipped.
+
+The SDK's typed models would read an unknown result kind as whatever union member fits first,
+so results are read from the raw JSON here, where the `object` field decides.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from usage_tracker.domain.endpoints import (
+    COST_OBJECT,
+    COSTS,
+    ENDPOINT_BY_OBJECT,
+    USAGE_DIMENSIONS,
+    UsageEndpoint,
+)
+from usage_tracker.domain.money import MoneyError, to_nanos
+from usage_tracker.domain.records import Bucket, CostRecord, UsageRecord
+from usage_tracker.openai_admin.errors import AdminApiError
+
+log = logging.getLogger(__name__)
+
+
+class SkippedResults:
+    """Counts results skipped per `object`; warns once per kind, summarises at the end."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.counts: Counter[str] = Counter()
+
+    def skip(self, obj: object, expected: str) -> None:
+        name = obj if isinstance(obj, str) else repr(obj)
+        self.counts[name] += 1
+        if self.counts[name] > 1:
+            return
+        if name in ENDPOINT_BY_OBJECT or name == COST_OBJECT:
+            why = "belongs to another endpoint"
+        else:
+            why = "is an unknown result kind"
+        log.warning(
+            "%s: skipped a result whose object %s %s (expected %s); the API may be newer "
+            "than this tracker",
+            self.endpoint,
+            name,
+            why,
+            expected,
+        )
+
+    def summarise(self) -> None:
+        for name, count in self.counts.items():
+            if count > 1:
+                log.warning("%s: skipped %d results of object %s", self.endpoint, count, name)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    return text or None
+
+
+def _malformed(endpoint: str, what: str) -> AdminApiError:
+    return AdminApiError(endpoint, None, f"malformed result: {what}")
+
+
+def cost_record(result: Mapping[str, Any], endpoint: str) -> CostRecord:
+    amount = result.get("amount")
+    value = amount.get("value") if isinstance(amount, Mapping) else None
+    if value is None or isinstance(value, bool):
+        raise _malformed(endpoint, "a cost result without a numeric amount.value")
+    try:
+        nanos = to_nanos(value if isinstance(value, Decimal | int) else Decimal(str(value)))
+    except (MoneyError, ArithmeticError):
+        raise _malformed(endpoint, f"amount.value {value!r} is not a number") from None
+    currency = _text(amount.get("currency")) if isinstance(amount, Mapping) else None
+    quantity = result.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float | Decimal | None):
+        raise _malformed(endpoint, f"quantity {quantity!r} is not a number")
+    return CostRecord(
+        amount_nanos=nanos,
+        currency=(currency or "usd").lower(),
+        project_id=_text(result.get("project_id")),
+        line_item=_text(result.get("line_item")),
+        api_key_id=_text(result.get("api_key_id")),
+        user_id=_text(result.get("user_id")),
+        quantity=None if quantity is None else float(quantity),
+        quantity_unit=_text(result.get("quantity_unit")),
+    )
+
+
+def _metric(result: Mapping[str, Any], name: str, endpoint: str) -> int:
+    value = result.get(name)
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise _malformed(endpoint, f"{name} is {value!r}, not a count")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise _malformed(endpoint, f"{name} is {value!r}, not a whole number")
+
+
+def usage_record(result: Mapping[str, Any], spec: UsageEndpoint, endpoint: str) -> UsageRecord:
+    metrics = {name: _metric(result, name, endpoint) for name in spec.metrics}
+    dims: dict[str, str | bool | None] = {}
+    for name in USAGE_DIMENSIONS:
+        value = result.get(name)
+        if value is None:
+            continue
+        if name == "batch":
+            if not isinstance(value, bool):
+                raise _malformed(endpoint, f"batch is {value!r}, not true/false")
+            dims[name] = value
+        else:
+            dims[name] = _text(value)
+    return UsageRecord(endpoint=spec.name, metrics=metrics, dims=dims)
+
+
+def _bounds(raw: Mapping[str, Any], endpoint: str) -> tuple[int, int]:
+    start, end = raw.get("start_time"), raw.get("end_time")
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise _malformed(endpoint, "bucket start_time/end_time are not integers")
+    if not isinstance(start, int) or not isinstance(end, int) or end <= start:
+        raise _malformed(endpoint, f"bucket with start_time {start!r} and end_time {end!r}")
+    return start, end
+
+
+def cost_bucket(raw: Mapping[str, Any], endpoint: str, skipped: SkippedResults) -> Bucket:
+    start, end = _bounds(raw, endpoint)
+    bucket = Bucket(kind=COSTS, start=start, end=end)
+    for result in raw.get("results") or ():
+        obj = result.get("object") if isinstance(result, Mapping) else None
+        if obj == COST_OBJECT:
+            bucket.costs.append(cost_record(result, endpoint))
+        else:
+            skipped.skip(obj, COST_OBJECT)
+    return bucket
+
+
+def usage_bucket(
+    raw: Mapping[str, Any], spec: UsageEndpoint, endpoint: str, skipped: SkippedResults
+) -> Bucket:
+    start, end = _bounds(raw, endpoint)
+    bucket = Bucket(kind=spec.name, start=start, end=end)
+    for result in raw.get("results") or ():
+        obj = result.get("object") if isinstance(result, Mapping) else None
+        if obj == spec.object:
+            bucket.usage.append(usage_record(result, spec, endpoint))
+        else:
+            skipped.skip(obj, spec.object)
+    return bucket
