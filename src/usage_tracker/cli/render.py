@@ -11,7 +11,7 @@ from typing import Any
 from rich.table import Table
 
 from usage_tracker.cli.context import console
-from usage_tracker.domain.money import format_usd
+from usage_tracker.domain.money import format_usd, from_nanos
 from usage_tracker.services.report_types import KEY_COLUMN, BreakdownRow, Metrics
 
 _TITLES = {
@@ -29,6 +29,11 @@ _TITLES = {
 
 def _n(value: int) -> str:
     return f"{value:,}"
+
+
+def _per_request(nanos: int | None) -> str:
+    """Cost per request to a tenth of a cent's hundredth: $0.0076."""
+    return "—" if nanos is None else f"${from_nanos(nanos):.4f}"
 
 
 def print_json(data: Any) -> None:
@@ -73,7 +78,7 @@ def breakdown_table(
             _n(row.input_tokens),
             _n(row.cached_input_tokens),
             _n(row.output_tokens),
-            format_usd(per_request, cents=False) if per_request is not None else "—",
+            _per_request(per_request),
         ]
         table.add_row(*cells)
         if split:
