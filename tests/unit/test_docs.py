@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
+from pydantic_settings import BaseSettings
 
 from usage_tracker.cli.main import app
 from usage_tracker.settings import Settings
+from usage_tracker.web.config import WebSettings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -40,9 +43,10 @@ def test_every_command_is_in_the_cli_docs() -> None:
     assert not missing, f"undocumented commands: {missing}"
 
 
-def test_every_setting_is_in_the_settings_docs() -> None:
+@pytest.mark.parametrize("model", [Settings, WebSettings])
+def test_every_setting_is_in_the_settings_docs(model: type[BaseSettings]) -> None:
     text = (DOCS / "settings.md").read_text()
-    for name, field in Settings.model_fields.items():
+    for name, field in model.model_fields.items():
         env = f"USAGE_TRACKER_{name.upper()}"
         aliases = getattr(field.validation_alias, "choices", None) or []
         assert env in text or any(str(a) in text for a in aliases), f"{name} is not documented"

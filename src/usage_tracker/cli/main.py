@@ -5,11 +5,12 @@ from __future__ import annotations
 import typer
 
 from usage_tracker import __version__
-from usage_tracker.cli import db, report
+from usage_tracker.cli import db, report, tokens, users
 from usage_tracker.cli.context import reset_context
 from usage_tracker.cli.demo import demo_command
 from usage_tracker.cli.imports import import_command
 from usage_tracker.cli.info import info_command
+from usage_tracker.cli.serve import serve_command
 
 app = typer.Typer(
     name="usage-tracker",
@@ -39,5 +40,8 @@ def main(
 app.command("import")(import_command)
 app.command("demo")(demo_command)
 app.command("info")(info_command)
+app.command("serve")(serve_command)
 app.add_typer(db.app, name="db")
 app.add_typer(report.app, name="report")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")

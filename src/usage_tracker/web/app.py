@@ -1,0 +1,125 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
+
+from usage_tracker.db.engine import make_engine, make_session_factory
+from usage_tracker.services.accounts import count_accounts
+from usage_tracker.settings import Settings
+from usage_tracker.web import assets
+from usage_tracker.web.config import WebSettings
+from usage_tracker.web.deps import NotSignedIn, session_viewer
+from usage_tracker.web.render import render
+from usage_tracker.web.routes import api, auth, data, docs, exports, pages
+from usage_tracker.web.security import (
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+    session_secret,
+    verify_csrf,
+)
+from usage_tracker.web.sync_hook import SyncHook
+
+DESCRIPTION = (
+    "Read-only JSON for every dashboard view. Authenticate with a browser session or "
+    "`Authorization: Bearer <token>` (create one with `usage-tracker tokens create NAME`)."
+)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    web_settings: WebSettings | None = None,
+    sync: SyncHook | None = None,
+) -> FastAPI:
+    """The dashboard for the database in `settings` (which must be migrated to head)."""
+    web = web_settings or WebSettings()
+    app = FastAPI(
+        title="OpenAI Usage Tracker",
+        description=DESCRIPTION,
+        version="1",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(verify_csrf)],
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.state.settings = settings
+    app.state.web_settings = web
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.assets = assets.Assets()
+    app.state.sync = sync
+    with app.state.session_factory() as session:
+        empty = count_accounts(session) == 0
+    # First start: a one-time link to create the first admin (printed by `usage-tracker serve`).
+    app.state.setup_token = secrets.token_urlsafe(24) if empty else None
+
+    for router in (
+        assets.router,
+        auth.router,
+        api.router,
+        docs.router,
+        exports.router,
+        data.router,
+        pages.router,
+    ):
+        app.include_router(router)
+
+    app.add_exception_handler(NotSignedIn, _not_signed_in)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret=session_secret(settings),
+        max_age=web.session_hours * 3600,
+        secure=web.cookie_secure,
+    )
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _not_signed_in(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _wants_json(request) or exc.status_code < 400:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    viewer = _viewer(request)
+    ctx: dict[str, Any] = {"status": exc.status_code, "detail": exc.detail}
+    return render(request, "error.html", viewer, ctx, status_code=exc.status_code)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    detail = "; ".join(str(err.get("msg", "")) for err in exc.errors())
+    return render(request, "error.html", _viewer(request), {"status": 422, "detail": detail}, 422)
+
+
+def _viewer(request: Request) -> Any:
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is not None:
+        return viewer
+    with request.app.state.session_factory() as session:
+        return session_viewer(request, session)

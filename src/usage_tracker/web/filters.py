@@ -1,0 +1,115 @@
+"""The date range and filters every view takes from its URL, so a view can be shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from fastapi import HTTPException
+from starlette.datastructures import QueryParams
+
+from usage_tracker.services.reports import ReportQuery
+
+RANGES = ("7d", "30d", "this_month", "last_month", "custom")
+FILTER_KEYS = ("org", "project", "user", "model", "api_key")
+MAX_DAYS = 3700
+
+
+def _parse_day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=f"{name} must be YYYY-MM-DD") from exc
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class ViewFilters:
+    range: str
+    since: date
+    until: date
+    org: str | None = None
+    project: str | None = None
+    user: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+
+    @property
+    def query(self) -> ReportQuery:
+        return ReportQuery(
+            since=self.since,
+            until=self.until,
+            org=self.org,
+            project=self.project,
+            user=self.user,
+            model=self.model,
+            api_key=self.api_key,
+        )
+
+    def params(self, **overrides: str | None) -> dict[str, str]:
+        values: dict[str, str | None] = {"range": self.range}
+        if self.range == "custom":
+            values |= {"since": self.since.isoformat(), "until": self.until.isoformat()}
+        values |= {key: getattr(self, key) for key in FILTER_KEYS}
+        values |= overrides
+        return {k: v for k, v in values.items() if v}
+
+    def qs(self, **overrides: str | None) -> str:
+        """The query string (with its leading `?`) for these filters, with overrides."""
+        params = self.params(**overrides)
+        return "?" + urlencode(params) if params else ""
+
+    def without(self, key: str) -> ViewFilters:
+        values: dict[str, str | None] = {k: getattr(self, k) for k in FILTER_KEYS}
+        values[key] = None
+        return replace(
+            self,
+            org=values["org"],
+            project=values["project"],
+            user=values["user"],
+            model=values["model"],
+            api_key=values["api_key"],
+        )
+
+    @property
+    def active(self) -> dict[str, str]:
+        return {k: v for k in FILTER_KEYS if (v := getattr(self, k))}
+
+
+def preset(name: str, anchor: date) -> tuple[date, date]:
+    if name == "7d":
+        return anchor - timedelta(days=6), anchor
+    if name == "this_month":
+        return anchor.replace(day=1), anchor
+    if name == "last_month":
+        last = anchor.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    return anchor - timedelta(days=29), anchor
+
+
+def parse_filters(params: QueryParams, last_data_day: date | None) -> ViewFilters:
+    """Filters from the URL. Presets end on the last day with data when that is before today."""
+    today = utc_today()
+    anchor = min(today, last_data_day) if last_data_day else today
+    since = _parse_day(params.get("since"), "since")
+    until = _parse_day(params.get("until"), "until")
+    name = params.get("range") or ("custom" if since or until else "30d")
+    if name not in RANGES:
+        raise HTTPException(status_code=422, detail=f"range must be one of {', '.join(RANGES)}")
+    if name == "custom":
+        until = until or anchor
+        since = since or until - timedelta(days=29)
+    else:
+        since, until = preset(name, anchor)
+    if since > until:
+        raise HTTPException(status_code=422, detail="since must not be after until")
+    if (until - since).days > MAX_DAYS:
+        raise HTTPException(status_code=422, detail="the range may span at most ten years")
+    extra = {k: (params.get(k) or "").strip() or None for k in FILTER_KEYS}
+    return ViewFilters(range=name, since=since, until=until, **extra)

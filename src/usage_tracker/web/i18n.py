@@ -1,0 +1,94 @@
+"""Languages: gettext catalogs read from the .po files at start (no compile step needed)."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from fastapi import Request
+
+from usage_tracker.domain.money import NANOS_PER_UNIT
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = {"en": "English", "ko": "한국어"}
+DEFAULT_LANGUAGE = "en"
+BABEL_LOCALES = {"en": "en_US", "ko": "ko_KR"}
+LANG_COOKIE = "ut_lang"
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalog for `lang`, compiled in memory from its .po file."""
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang == DEFAULT_LANGUAGE or not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def pick_language(request: Request, preferred: str | None = None) -> str:
+    """Account preference, then the language cookie, then Accept-Language, then English."""
+    for candidate in (preferred, request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+class Formatter:
+    """Locale-aware display of numbers, money, percentages and dates."""
+
+    def __init__(self, lang: str, currency: str = "USD", krw_per_usd: Decimal | None = None):
+        self.lang = lang
+        self.locale = BABEL_LOCALES.get(lang, "en_US")
+        self.krw_per_usd = krw_per_usd
+        self.currency = "KRW" if currency == "KRW" and krw_per_usd else "USD"
+
+    def money(self, nanos: int | None) -> str:
+        if nanos is None:
+            return "—"
+        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        if self.currency == "KRW" and self.krw_per_usd:
+            return str(format_currency(usd * self.krw_per_usd, "KRW", locale=self.locale))
+        return str(format_currency(usd, "USD", locale=self.locale))
+
+    def usd(self, nanos: int | None) -> str:
+        if nanos is None:
+            return "—"
+        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        return str(format_currency(usd, "USD", locale=self.locale))
+
+    def number(self, value: int | float | Decimal | None) -> str:
+        return "—" if value is None else str(format_decimal(value, locale=self.locale))
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+        return str(format_percent(value, format=pattern, locale=self.locale))
+
+    def day(self, value: date | None, fmt: str = "medium") -> str:
+        return "—" if value is None else str(format_date(value, format=fmt, locale=self.locale))
+
+    def chart_amount(self, nanos: int | None) -> float:
+        """Amount in the display currency as a float, for chart axes only (never for sums)."""
+        usd = float(nanos or 0) / NANOS_PER_UNIT
+        if self.currency == "KRW" and self.krw_per_usd:
+            return usd * float(self.krw_per_usd)
+        return usd

@@ -1,0 +1,48 @@
+"""What every dashboard view needs first: filters, the data's bounds and which views it supports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from usage_tracker.services import reports
+from usage_tracker.services.organizations import list_organizations
+from usage_tracker.web.filters import ViewFilters, parse_filters
+from usage_tracker.web.views import VIEWS
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    enabled: bool
+    needs: str | None  # the dimension whose data would enable this view
+
+
+@dataclass(frozen=True)
+class ViewState:
+    filters: ViewFilters
+    dims: set[str]
+    bounds: tuple[date, date] | None
+    orgs: list[str]
+    nav: list[NavItem]
+
+    def supports(self, view: str) -> bool:
+        need = VIEWS[view]
+        return need is None or need in self.dims
+
+
+def load_state(request: Request, db: Session) -> ViewState:
+    org = (request.query_params.get("org") or "").strip() or None
+    orgs = [o.slug for o in list_organizations(db)]
+    if org is not None and org not in orgs:
+        org = None
+    bounds = reports.data_bounds(db, org)
+    filters = parse_filters(request.query_params, bounds[1] if bounds else None)
+    if filters.org != org:
+        filters = filters.without("org")
+    dims = set(reports.available_dimensions(db, org)) if bounds else set()
+    nav = [NavItem(name, need is None or need in dims, need) for name, need in VIEWS.items()]
+    return ViewState(filters, dims, bounds, orgs, nav)

@@ -1,0 +1,260 @@
+/* OpenAI Usage Tracker: draws charts from <script type="application/json">, sorts and searches
+   tables, expands rows, uploads files. No inline script anywhere; no external requests. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var csrf = function () {
+    var el = document.querySelector('input[name="csrf_token"]');
+    return el ? el.value : "";
+  };
+  var i18n = {};
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function draw(el, spec) {
+    if (!window.Plotly || !spec) return;
+    var layout = Object.assign(
+      {
+        autosize: true,
+        margin: { t: 8, r: 8, b: 40, l: 56 },
+        paper_bgcolor: "rgba(0,0,0,0)",
+        plot_bgcolor: "rgba(0,0,0,0)",
+        font: { color: cssVar("--text"), family: "system-ui, sans-serif" },
+        legend: { orientation: "h", y: -0.2 },
+        xaxis: {},
+        yaxis: {},
+      },
+      spec.layout || {}
+    );
+    layout.xaxis = Object.assign({ gridcolor: cssVar("--border") }, layout.xaxis);
+    layout.yaxis = Object.assign({ gridcolor: cssVar("--border") }, layout.yaxis);
+    var config = {
+      responsive: true,
+      displaylogo: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud", "sendDataToCloud"],
+      toImageButtonOptions: { format: "png", filename: el.getAttribute("data-chart") || "chart" },
+    };
+    window.Plotly.react(el, spec.data, layout, config).then(function () {
+      el.setAttribute("data-drawn", "true");
+    });
+  }
+
+  function drawAll(root) {
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (source) draw(el, JSON.parse(source.textContent));
+    });
+  }
+
+  function redrawForTheme() {
+    document.querySelectorAll("[data-drawn]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (source) draw(el, JSON.parse(source.textContent));
+    });
+  }
+
+  /* Sortable tables: header buttons, aria-sort; detail rows travel with their row. */
+  function sortTable(th) {
+    var table = th.closest("table");
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var numeric = th.querySelector("button").getAttribute("data-sort") === "number";
+    var dir = th.getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
+    table.querySelectorAll("thead th[aria-sort]").forEach(function (h) {
+      h.setAttribute("aria-sort", "none");
+    });
+    th.setAttribute("aria-sort", dir);
+    var body = table.tBodies[0];
+    var rows = Array.prototype.filter.call(body.rows, function (r) { return r.hasAttribute("data-row"); });
+    var value = function (r) {
+      var v = r.cells[index].getAttribute("data-value") || r.cells[index].textContent;
+      return numeric ? parseFloat(v) : v.toLowerCase();
+    };
+    rows.sort(function (a, b) {
+      var x = value(a), y = value(b);
+      var c = numeric ? x - y : x.localeCompare(y);
+      return dir === "ascending" ? c : -c;
+    });
+    rows.forEach(function (r) {
+      var detail = r.nextElementSibling && r.nextElementSibling.classList.contains("detail") ? r.nextElementSibling : null;
+      body.appendChild(r);
+      if (detail) body.appendChild(detail);
+    });
+  }
+
+  function search(input) {
+    var table = document.getElementById(input.getAttribute("data-table-search"));
+    var q = input.value.trim().toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+      if (!r.hasAttribute("data-row")) return;
+      var match = !q || r.cells[0].textContent.toLowerCase().indexOf(q) >= 0;
+      r.hidden = !match;
+      var next = r.nextElementSibling;
+      if (!match && next && next.classList.contains("detail")) next.hidden = true;
+    });
+  }
+
+  function expand(button) {
+    var row = document.getElementById(button.getAttribute("aria-controls"));
+    var open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    row.hidden = open;
+    if (open || row.getAttribute("data-loaded")) return;
+    var cell = row.cells[0];
+    cell.textContent = i18n.loading || "…";
+    fetch(button.getAttribute("data-detail-url"), { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + r.statusText);
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        cell.textContent = "";
+        Array.prototype.forEach.call(doc.body.childNodes, function (n) {
+          cell.appendChild(document.importNode(n, true));
+        });
+        var uid = "detail-" + Math.random().toString(36).slice(2);
+        cell.querySelectorAll("[data-chart]").forEach(function (el, i) {
+          var source = cell.querySelector('script[type="application/json"]');
+          if (!source) return;
+          source.id = uid + "-" + i;
+          el.setAttribute("data-chart", source.id);
+        });
+        row.setAttribute("data-loaded", "true");
+        drawAll(cell);
+      })
+      .catch(function (err) {
+        cell.textContent = (i18n.failed || "%(error)s").replace("%(error)s", err.message);
+      });
+  }
+
+  /* Uploads: one request per file so each gets its own progress and result. */
+  function uploadFiles(form, files) {
+    var list = document.querySelector("[data-results]");
+    var org = form.querySelector('input[name="org"]').value;
+    var queue = Array.prototype.slice.call(files);
+    function next() {
+      var file = queue.shift();
+      if (!file) return;
+      var li = document.createElement("li");
+      var label = document.createElement("strong");
+      label.textContent = file.name;
+      var status = document.createElement("span");
+      status.textContent = ": " + (i18n.uploading || "…");
+      var bar = document.createElement("progress");
+      bar.max = 100; bar.value = 0;
+      li.append(label, status, bar);
+      list.appendChild(li);
+      var data = new FormData();
+      data.append("org", org);
+      data.append("files", file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action"));
+      xhr.setRequestHeader("X-CSRF-Token", csrf());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      };
+      xhr.onload = function () {
+        bar.remove();
+        var result;
+        try { result = JSON.parse(xhr.responseText); } catch (e) { result = null; }
+        var r = result && result.results ? result.results[0] : null;
+        if (xhr.status === 200 && r && r.ok) {
+          li.className = "ok";
+          status.textContent = ": " + (r.outcome === "imported" ? i18n.imported : i18n.duplicate) + " — " + r.message;
+        } else {
+          li.className = "error";
+          var msg = r ? r.error : (result && result.detail) || xhr.status + " " + xhr.statusText;
+          status.textContent = ": " + i18n.error + " — " + msg;
+        }
+        li.setAttribute("data-done", li.className);
+        next();
+      };
+      xhr.onerror = function () {
+        bar.remove();
+        li.className = "error";
+        status.textContent = ": " + i18n.error;
+        next();
+      };
+      xhr.send(data);
+    }
+    next();
+  }
+
+  function setupUpload() {
+    var form = document.querySelector("[data-upload]");
+    if (!form) return;
+    var zone = form.querySelector("[data-dropzone]");
+    var input = form.querySelector("[data-file-input]");
+    input.addEventListener("change", function () {
+      uploadFiles(form, input.files);
+      input.value = "";
+    });
+    ["dragenter", "dragover"].forEach(function (t) {
+      zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (t) {
+      zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (e) { uploadFiles(form, e.dataTransfer.files); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      uploadFiles(form, input.files);
+    });
+  }
+
+  /* Phone layout: the sidebar is a drawer that traps focus while open; Escape closes it. */
+  function setupDrawer() {
+    var toggle = document.querySelector("[data-drawer-toggle]");
+    var drawer = document.querySelector("[data-drawer]");
+    if (!toggle || !drawer) return;
+    function focusables() {
+      return drawer.querySelectorAll("a[href], button, select, input:not([type=hidden])");
+    }
+    function set(open) {
+      drawer.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) { var f = focusables(); if (f.length) f[0].focus(); } else { toggle.focus(); }
+    }
+    toggle.addEventListener("click", function () { set(!drawer.classList.contains("open")); });
+    document.addEventListener("keydown", function (e) {
+      if (!drawer.classList.contains("open")) return;
+      if (e.key === "Escape") { set(false); return; }
+      if (e.key !== "Tab") return;
+      var f = focusables(), first = f[0], last = f[f.length - 1];
+      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var source = document.getElementById("i18n");
+    if (source) i18n = JSON.parse(source.textContent);
+    drawAll(document);
+    setupUpload();
+    setupDrawer();
+    document.addEventListener("click", function (e) {
+      var sortButton = e.target.closest("th[aria-sort] button");
+      if (sortButton) { sortTable(sortButton.parentNode); return; }
+      var expandButton = e.target.closest("button.expand");
+      if (expandButton) expand(expandButton);
+    });
+    document.querySelectorAll("[data-table-search]").forEach(function (input) {
+      input.addEventListener("input", function () { search(input); });
+    });
+    document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.hasAttribute("data-theme-select")) {
+          document.documentElement.setAttribute("data-theme", select.value);
+          redrawForTheme();
+        }
+        select.form.submit();
+      });
+    });
+    if (window.matchMedia) {
+      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawForTheme);
+    }
+  });
+})();

@@ -1,0 +1,131 @@
+"""A real `usage-tracker serve` process on a free loopback port, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import REPO_ROOT
+from usage_tracker.db.engine import make_engine, make_session_factory, transaction
+from usage_tracker.services.accounts import create_account
+
+PASSWORD = "browser-pass-123"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_command(port: int) -> list[str]:
+    """`usage-tracker serve` once the command is registered; until then its own module."""
+    from usage_tracker.cli.main import app
+
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    names = {c.name for c in app.registered_commands}
+    if "serve" in names:
+        return [sys.executable, "-c", "from usage_tracker.cli.main import app; app()", *args]
+    return [sys.executable, "-m", "usage_tracker.cli.serve", *args[1:]]
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
+    workdir = tmp_path_factory.mktemp("server")
+    db_path = workdir / "dashboard.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        create_account(session, "ada", PASSWORD, "admin")
+        create_account(session, "val", PASSWORD, "viewer")
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_TRACKER_", "OPENAI_"))}
+    env.update(USAGE_TRACKER_DATABASE_URL=url, USAGE_TRACKER_DATA_DIR=str(workdir / "data"))
+    port = _free_port()
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        _serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((workdir / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    """Console errors of the page; a test that provokes one on purpose removes it."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    errors = console_errors
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def sign_in(page: Page, base: str, name: str) -> None:
+    page.goto(base + "/login")
+    page.fill('input[name="name"]', name)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"].primary')
+    page.wait_for_url(base + "/")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
