@@ -74,6 +74,17 @@ class Formatter:
         usd = Decimal(int(nanos)) / NANOS_PER_UNIT
         return str(format_currency(usd, "USD", locale=self.locale))
 
+    def unit_price(self, nanos: int | None) -> str:
+        """A small amount such as a cost per request, to four decimals ($0.0076)."""
+        if nanos is None:
+            return "—"
+        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        return str(
+            format_currency(
+                usd, "USD", format="¤#,##0.0000", currency_digits=False, locale=self.locale
+            )
+        )
+
     def number(self, value: int | float | Decimal | None) -> str:
         return "—" if value is None else str(format_decimal(value, locale=self.locale))
 
