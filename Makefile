@@ -61,16 +61,16 @@ check: lint ## Lint and run pytest against whatever database env is already set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 fmt: $(STAMP) ## Format and autofix
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) ## Run the benchmark (BENCH_ARGS=...)
-	$(BIN)/python -m usage_tracker.bench $(BENCH_ARGS)
+bench: $(STAMP) ## Generate (once) a year of a large org, import it, time reports (BENCH_ARGS=...)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 system-packages: ## Install postgresql and chromium with apt-get when they are missing
 	@need=""; \

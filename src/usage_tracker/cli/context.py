@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
-from usage_tracker.db.engine import make_engine, make_session_factory
-from usage_tracker.db.migrate import is_up_to_date, upgrade
-from usage_tracker.settings import Settings, load_settings
+# SQLAlchemy, Alembic and pydantic load when a command first needs them (fast `--help`).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from usage_tracker.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,11 +32,18 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
+        from usage_tracker.db.engine import make_engine
+
         return make_engine(self.settings.effective_database_url)
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions on a database brought up to the newest schema first."""
+        from sqlalchemy.exc import OperationalError
+
+        from usage_tracker.db.engine import make_session_factory
+        from usage_tracker.db.migrate import is_up_to_date, upgrade
+
         try:
             if not is_up_to_date(self.engine):
                 upgrade(self.engine)
@@ -61,6 +68,10 @@ def reset_context() -> None:
 def get_context() -> AppContext:
     global _context
     if _context is None:
+        from pydantic import ValidationError
+
+        from usage_tracker.settings import load_settings
+
         try:
             _context = AppContext(load_settings())
         except ValidationError as exc:

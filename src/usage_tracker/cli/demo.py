@@ -7,8 +7,6 @@ from datetime import date
 import typer
 
 from usage_tracker.cli.context import console, get_context
-from usage_tracker.services.demo import DEMO_ORG, has_data, load_demo
-from usage_tracker.services.reports import data_bounds
 
 
 def demo_command(
@@ -21,6 +19,9 @@ def demo_command(
     ),
 ) -> None:
     """Load a realistic demo organization ("demo"): a year of costs and usage, 36 members."""
+    from usage_tracker.services.demo import DEMO_ORG, has_data, load_demo  # loads on use
+    from usage_tracker.services.reports import data_bounds
+
     ctx = get_context()
     with ctx.session_factory() as session:
         if if_empty and data_bounds(session) is not None:

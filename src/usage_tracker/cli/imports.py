@@ -8,7 +8,6 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
-from usage_tracker.services.imports import ImportFailed, import_file
 
 
 def import_command(
@@ -21,6 +20,8 @@ def import_command(
 
     Exit status is 0 only when every file was imported (or had been already).
     """
+    from usage_tracker.services.imports import ImportFailed, import_file  # loads on use
+
     ctx = get_context()
     slug = org or ctx.settings.default_org
     failures = 0

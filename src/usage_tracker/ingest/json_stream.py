@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
 
-from usage_tracker.domain.endpoints import COSTS
+from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS
 from usage_tracker.domain.records import Bucket
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
-from usage_tracker.ingest.results import ResultError, cost_record, result_kind, usage_record
+from usage_tracker.ingest.results import (
+    ResultError,
+    UsageRow,
+    cost_record,
+    result_kind,
+    usage_record,
+    usage_row,
+)
 
 _PREFIX: dict[str, str] = {"page": "data.item", "pages": "item.data.item", "buckets": "item"}
 DAY = 86400
@@ -39,6 +47,24 @@ class BucketReader:
     def __init__(self, file_name: str) -> None:
         self.file_name = file_name
         self.kind: str | None = None
+        self._object: object = None  # the last result `object` seen, and its kind
+        self._object_kind = ""
+
+    def new_bucket(self, start: int, end: int) -> Bucket:
+        return Bucket(kind=self.kind or "", start=start, end=end)
+
+    def add_usage(self, bucket: Bucket, result: Mapping[str, Any], kind: str) -> None:
+        bucket.usage.append(usage_record(result, kind))
+
+    def result_kind(self, result: Mapping[str, Any]) -> str:
+        """`result_kind`, remembered per `object` value (which alone decides it)."""
+        obj = result.get("object")
+        if obj is not None and obj == self._object:
+            return self._object_kind
+        kind = result_kind(result)
+        if isinstance(obj, str):
+            self._object, self._object_kind = obj, kind
+        return kind
 
     def bucket(self, raw: Any, index: int) -> Bucket:
         where = f"bucket {index}"
@@ -56,17 +82,22 @@ class BucketReader:
             raise ParseError(self.file_name, where, "a `results` (or legacy `result`) array")
         if not isinstance(results, list):
             raise ParseError(self.file_name, where, "`results` to be an array")
-        bucket = Bucket(kind=self.kind or "", start=start, end=end)
-        for i, result in enumerate(results):
-            self.add(bucket, result, f"{where} (start_time {start}), result {i}")
+        bucket = self.new_bucket(start, end)
+        first = self.add_many(bucket, results)
+        for i in range(first, len(results)):
+            self.add(bucket, results[i], f"{where} (start_time {start}), result {i}")
         bucket.kind = self.kind or ""
         return bucket
+
+    def add_many(self, bucket: Bucket, results: list[Any]) -> int:
+        """Add the leading results a fast path can take; returns how many it took."""
+        return 0
 
     def add(self, bucket: Bucket, result: Any, where: str) -> None:
         if not isinstance(result, Mapping):
             raise ParseError(self.file_name, where, "a result object")
         try:
-            kind = result_kind(result)
+            kind = self.result_kind(result)
             if self.kind is None:
                 self.kind = kind
             elif kind != self.kind:
@@ -78,16 +109,82 @@ class BucketReader:
             if kind == COSTS:
                 bucket.costs.append(cost_record(result))
             else:
-                bucket.usage.append(usage_record(result, kind))
+                self.add_usage(bucket, result, kind)
         except ResultError as exc:
             raise ParseError(self.file_name, where, str(exc)) from exc
 
 
+@dataclass(slots=True)
+class RowBucket(Bucket):
+    """A bucket whose usage results are already rows of `USAGE_ROW_COLUMNS` (the import's fast
+    path: no per-result dicts); `usage` stays empty.
+
+    `day_sums` is set on the last bucket of each run of consecutive buckets of one UTC day: the
+    run's rows summed by rollup key, `(project_id, user_id, api_key_id, model, *USAGE_METRICS,
+    count)`. The ledger uses it as that day's rollup when the day is new to the record set.
+    """
+
+    usage_rows: list[UsageRow] = field(default_factory=list)
+    day_sums: list[tuple[Any, ...]] | None = None
+    summed: bool = False  # whether the reader made `day_sums` (else the writer sums the rows)
+
+    @property
+    def rows(self) -> int:
+        return len(self.costs) + len(self.usage) + len(self.usage_rows)
+
+
+class RowBucketReader(BucketReader):
+    """A BucketReader that reads usage results straight into rows (same checks, same errors)."""
+
+    def new_bucket(self, start: int, end: int) -> Bucket:
+        return RowBucket(kind=self.kind or "", start=start, end=end)
+
+    def add_usage(self, bucket: Bucket, result: Mapping[str, Any], kind: str) -> None:
+        bucket.usage_rows.append(usage_row(result, kind))  # type: ignore[attr-defined]
+
+    def add_many(self, bucket: Bucket, results: list[Any]) -> int:
+        """Usage results of the file's kind, as plain dicts with its `object`: rows directly.
+        Anything else (and any result that fails) goes through `add`, which says where."""
+        kind, obj = self.kind, self._object
+        if kind is None or kind == COSTS or obj is None or self._object_kind != kind:
+            return 0
+        rows: list[UsageRow] = bucket.usage_rows  # type: ignore[attr-defined]
+        taken = 0
+        try:
+            for result in results:
+                if type(result) is not dict or result.get("object") != obj:
+                    break
+                rows.append(usage_row(result, kind))
+                taken += 1
+        except ResultError:
+            pass
+        return taken
+
+
 def iter_buckets(
-    fh: IO[bytes], shape: Shape, file_name: str, progress: Any = None
+    fh: IO[bytes],
+    shape: Shape,
+    file_name: str,
+    progress: Any = None,
+    *,
+    rows: bool = False,
+    day_sums: bool = True,
 ) -> Iterator[Bucket]:
-    """Yield buckets in file order. Bare results arrays are grouped by their row `start_time`."""
-    reader = BucketReader(file_name)
+    """Yield buckets in file order. Bare results arrays are grouped by their row `start_time`.
+
+    With `rows=True`, usage results come as `RowBucket.usage_rows` instead of `UsageRecord`s.
+    """
+    if rows:
+        buckets = _iter_buckets(fh, shape, RowBucketReader(file_name), progress)
+        yield from _with_day_sums(buckets) if day_sums else buckets
+    else:
+        yield from _iter_buckets(fh, shape, BucketReader(file_name), progress)
+
+
+def _iter_buckets(
+    fh: IO[bytes], shape: Shape, reader: BucketReader, progress: Any
+) -> Iterator[Bucket]:
+    file_name = reader.file_name
     stream = _Tell(fh, progress)
     try:
         if shape == "results":
@@ -99,6 +196,42 @@ def iter_buckets(
         raise ParseError(
             file_name, f"byte {stream.offset}", f"well-formed JSON ({_short(exc)})"
         ) from exc
+
+
+_SUM_KEY = 4  # project_id, user_id, api_key_id, model lead a usage row
+_SUM_FROM = len(USAGE_DIMENSIONS)
+
+
+def _with_day_sums(buckets: Iterator[Bucket]) -> Iterator[Bucket]:
+    """Attach `day_sums` to the last bucket of each run of one UTC day (one bucket lookahead)."""
+    held: Bucket | None = None
+    sums: dict[tuple[Any, ...], list[tuple[int, ...]]] = {}
+    for bucket in buckets:
+        if isinstance(bucket, RowBucket):
+            bucket.summed = True
+        if held is not None:
+            if held.start // DAY != bucket.start // DAY:
+                _close(held, sums)
+                sums = {}
+            yield held
+        for row in getattr(bucket, "usage_rows", ()):
+            key = row[:_SUM_KEY]
+            found = sums.get(key)
+            if found is None:
+                sums[key] = [row[_SUM_FROM:]]
+            else:
+                found.append(row[_SUM_FROM:])
+        held = bucket
+    if held is not None:
+        _close(held, sums)
+        yield held
+
+
+def _close(bucket: Bucket, sums: dict[tuple[Any, ...], list[tuple[int, ...]]]) -> None:
+    if isinstance(bucket, RowBucket) and not bucket.is_costs:
+        bucket.day_sums = [
+            (*key, *map(sum, zip(*parts, strict=True)), len(parts)) for key, parts in sums.items()
+        ]
 
 
 def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
@@ -125,3 +258,76 @@ def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
+
+
+# --- reading in a helper process -----------------------------------------------------------
+# Parsing JSON and building rows is about half an import's CPU time; on a machine with a spare
+# core a helper process does it while the importing process writes to the database. Buckets
+# cross a pipe pickled, in batches; errors come back as what the ParseError said.
+
+_BATCH_ROWS = 20_000
+
+
+def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
+    """Helper process: send `("b", buckets, bytes_read)` batches, then `("end",)`, or
+    `("error", file_name, position, expected)`."""
+    read = [0]
+
+    def progress(n: int) -> None:
+        read[0] += n
+
+    try:
+        batch: list[Bucket] = []
+        rows = 0
+        with open(path, "rb") as fh:
+            # The importing process sums the days: it has CPU to spare, this one has not.
+            for bucket in iter_buckets(fh, shape, file_name, progress, rows=True, day_sums=False):
+                batch.append(bucket)
+                rows += bucket.rows
+                if rows >= _BATCH_ROWS:
+                    conn.send(("b", batch, read[0]))
+                    batch, rows, read[0] = [], 0, 0
+        conn.send(("b", batch, read[0]))
+        conn.send(("end",))
+    except ParseError as exc:
+        conn.send(("error", exc.file_name, exc.position, exc.expected))
+    except BaseException as exc:  # anything else: say what, in the importing process
+        conn.send(("error", file_name, "reading", f"a readable file ({exc!r})"))
+    finally:
+        conn.close()
+
+
+def iter_buckets_in_helper(
+    path: str, shape: Shape, file_name: str, progress: Any = None
+) -> Iterator[Bucket]:
+    """`iter_buckets(..., rows=True)` of the file at `path`, parsed in a helper process."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    helper = ctx.Process(
+        target=_produce, args=(path, shape, file_name, send), name="usage-tracker-reader"
+    )
+    helper.daemon = True
+    helper.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise ParseError(file_name, "reading", "the reader process to finish") from None
+            if message[0] == "b":
+                _, batch, nbytes = message
+                if progress is not None and nbytes:
+                    progress(nbytes)
+                yield from batch
+            elif message[0] == "end":
+                return
+            else:
+                raise ParseError(message[1], message[2], message[3])
+    finally:
+        receive.close()
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()

@@ -9,6 +9,7 @@ money: totals read one per day, never their sum.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,8 +26,8 @@ from usage_tracker.domain.records import Bucket, Member, RecordSetKey
 from usage_tracker.ingest.csv_export import CsvReader
 from usage_tracker.ingest.detect import Detected, detect_shape
 from usage_tracker.ingest.errors import ParseError
-from usage_tracker.ingest.json_stream import iter_buckets
-from usage_tracker.ingest.results import grouping_of_costs, grouping_of_usage
+from usage_tracker.ingest.json_stream import RowBucket, iter_buckets, iter_buckets_in_helper
+from usage_tracker.ingest.results import grouping_of_costs, grouping_of_rows, grouping_of_usage
 from usage_tracker.ingest.users import iter_members
 from usage_tracker.services.directory import upsert_members, upsert_project_names
 from usage_tracker.services.ledger import LedgerWriter
@@ -107,7 +108,7 @@ def import_file(
                 if detected.shape in ("users", "user_map"):
                     _import_members(session, org.id, run, detected, fh, name)
                 else:
-                    _import_buckets(session, org.id, run, detected, fh, name, progress)
+                    _import_buckets(session, org.id, run, detected, fh, name, progress, path)
             run.finished_at = utcnow()
             return ImportResult(
                 name,
@@ -143,14 +144,17 @@ def _import_buckets(
     fh: object,
     name: str,
     progress: Progress | None,
+    path: Path | None = None,
 ) -> None:
     writer = LedgerWriter(session, org_id, import_id=run.id)
     csv_reader: CsvReader | None = None
     if detected.shape == "csv":
         csv_reader = CsvReader(name)
         buckets = csv_reader.iter_buckets(fh, progress)  # type: ignore[arg-type]
+    elif path is not None and _use_helper(path):
+        buckets = iter_buckets_in_helper(str(path), detected.shape, name, progress)
     else:
-        buckets = iter_buckets(fh, detected.shape, name, progress)  # type: ignore[arg-type]
+        buckets = iter_buckets(fh, detected.shape, name, progress, rows=True)  # type: ignore[arg-type]
     pending: list[Bucket] = []
     key: RecordSetKey | None = None
     rs_id = 0
@@ -168,6 +172,8 @@ def _import_buckets(
             grouping = (
                 grouping_of_costs(bucket.costs)
                 if bucket.is_costs
+                else grouping_of_rows(getattr(bucket, "usage_rows", []))
+                if isinstance(bucket, RowBucket)
                 else grouping_of_usage(bucket.usage)
             )
             key = RecordSetKey(bucket.kind, width_for_seconds(seconds), grouping)
@@ -207,6 +213,14 @@ def _import_buckets(
         f"({summary.first_day} to {summary.last_day}), grouped by "
         f"{', '.join(key.grouping) or 'nothing'}{replaced}"
     )
+
+
+# Files at least this large are parsed in a helper process while this one writes (2+ cores).
+HELPER_MIN_BYTES = 64 << 20
+
+
+def _use_helper(path: Path) -> bool:
+    return (os.cpu_count() or 1) > 1 and path.stat().st_size >= HELPER_MIN_BYTES
 
 
 def import_history(session: Session, org: str | None = None, limit: int = 50) -> list[ImportRun]:

@@ -73,17 +73,26 @@ def candidate_sets(
 def choose(
     session: Session, sets: list[SetInfo], since: date, until: date, *, months: bool = True
 ) -> list[Choice]:
-    """Assign each day in [since, until] of each organization × kind to one record set."""
+    """Assign each day in [since, until] of each organization × kind to one record set.
+
+    A month is read whole (from the month rollup) when every day the set has in that month is
+    assigned to it, so the months at either end count too when the set has no data in them
+    outside the range (a year's report up to the last day of data reads month rollups only).
+    """
     if not sets:
         return []
     by_id = {s.id: s for s in sets}
-    days_of: dict[int, set[date]] = defaultdict(set)
+    days_of: dict[int, set[date]] = defaultdict(set)  # within [since, until]
+    month_days: dict[int, set[date]] = defaultdict(set)  # within the months they touch
     for rs_id, day in session.execute(
         select(RecordSetDay.record_set_id, RecordSetDay.day).where(
-            RecordSetDay.record_set_id.in_(list(by_id)), RecordSetDay.day.between(since, until)
+            RecordSetDay.record_set_id.in_(list(by_id)),
+            RecordSetDay.day.between(month_start(since), month_end(until)),
         )
     ):
-        days_of[rs_id].add(day)
+        month_days[rs_id].add(day)
+        if since <= day <= until:
+            days_of[rs_id].add(day)
     groups: dict[tuple[int, str], list[SetInfo]] = defaultdict(list)
     for s in sets:
         groups[(s.organization_id, s.kind)].append(s)
@@ -95,27 +104,25 @@ def choose(
             if not mine:
                 continue
             claimed |= mine
-            choices.append(_split(s, mine, days_of[s.id], since, until, months))
+            choices.append(_split(s, mine, month_days[s.id], months))
     return choices
 
 
-def _split(
-    s: SetInfo, mine: set[date], all_days: set[date], since: date, until: date, months: bool
-) -> Choice:
+def _split(s: SetInfo, mine: set[date], all_days: set[date], months: bool) -> Choice:
     choice = Choice(s.id, s.kind)
     by_month: dict[date, list[date]] = defaultdict(list)
     for day in mine:
         by_month[month_start(day)].append(day)
     for month, days in sorted(by_month.items()):
-        whole = months and month >= since and month_end(month) <= until
-        if whole and len(days) == sum(1 for d in all_days if month_start(d) == month):
+        if months and len(days) == sum(1 for d in all_days if month_start(d) == month):
             choice.months.append(month)
         else:
             choice.days.extend(sorted(days))
     return choice
 
 
-def _ranges(days: list[date]) -> list[tuple[date, date]]:
+def day_ranges(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive runs of `days` as (first, last) pairs."""
     out: list[tuple[date, date]] = []
     for day in sorted(days):
         if out and (day - out[-1][1]).days == 1:
@@ -132,6 +139,6 @@ def rollup_condition(table: type, choices: list[Choice]) -> ColumnElement[bool]:
         rs = table.record_set_id == c.record_set_id  # type: ignore[attr-defined]
         if c.months:
             parts.append(and_(rs, table.grain == "month", table.period.in_(c.months)))  # type: ignore[attr-defined]
-        for lo, hi in _ranges(c.days):
+        for lo, hi in day_ranges(c.days):
             parts.append(and_(rs, table.grain == "day", table.period.between(lo, hi)))  # type: ignore[attr-defined]
     return or_(*parts) if parts else and_(False)  # type: ignore[arg-type]

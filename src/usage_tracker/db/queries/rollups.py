@@ -24,6 +24,16 @@ from usage_tracker.domain.endpoints import USAGE_METRICS
 
 _COST_DIMS = ("project_id", "user_id", "api_key_id", "line_item", "model", "token_kind")
 _USAGE_DIMS = ("project_id", "user_id", "api_key_id", "model")
+# Usage metrics totalled per day on record_set_days (the ones reports show).
+DAY_TOTALS = (
+    "num_model_requests",
+    "input_tokens",
+    "input_cached_tokens",
+    "output_tokens",
+    "input_audio_tokens",
+    "output_audio_tokens",
+)
+USAGE_ROLLUP_DIMS = _USAGE_DIMS
 _CHUNK = 400
 
 
@@ -42,9 +52,16 @@ def month_end(day: date) -> date:
 
 
 def refresh_days(
-    session: Session, record_set_id: int, is_costs: bool, days: Iterable[date]
+    session: Session,
+    record_set_id: int,
+    is_costs: bool,
+    days: Iterable[date],
+    *,
+    derived: bool = True,
 ) -> None:
-    """Recompute rollups and coverage for these days of one record set, then their months."""
+    """Recompute rollups and coverage for these days of one record set, then their months.
+
+    `derived=False` recomputes only the day rollups (the caller runs `refresh_derived`)."""
     ordered = sorted(set(days))
     if not ordered:
         return
@@ -76,6 +93,18 @@ def refresh_days(
                 source.group_by(*group_cols),
             )
         )
+    if derived:
+        refresh_derived(session, record_set_id, is_costs, ordered)
+
+
+def refresh_derived(
+    session: Session, record_set_id: int, is_costs: bool, days: Iterable[date]
+) -> None:
+    """Recompute what follows from the day rollups of these days: coverage, then their months."""
+    ordered = sorted(set(days))
+    rollup, dims = (CostRollup, _COST_DIMS) if is_costs else (UsageRollup, _USAGE_DIMS)
+    metrics = ("amount_nanos",) if is_costs else USAGE_METRICS
+    for chunk in _chunks(ordered):
         _refresh_coverage(session, record_set_id, is_costs, chunk)
     for month in sorted({month_start(d) for d in ordered}):
         _refresh_month(session, rollup, dims, metrics, record_set_id, month)
@@ -84,29 +113,45 @@ def refresh_days(
 def _refresh_coverage(
     session: Session, record_set_id: int, is_costs: bool, days: Sequence[date]
 ) -> None:
+    """Coverage and day totals: rows from the buckets, totals from the day rollups."""
     session.execute(
         delete(RecordSetDay).where(
             RecordSetDay.record_set_id == record_set_id, RecordSetDay.day.in_(days)
         )
     )
-    amount = (
-        select(func.coalesce(func.sum(CostRollup.amount_nanos), 0))
-        .where(
-            CostRollup.record_set_id == record_set_id,
-            CostRollup.grain == "day",
-            CostRollup.period == Bucket.day,
-        )
-        .scalar_subquery()
-        if is_costs
-        else literal(0)
-    )
-    source = (
-        select(literal(record_set_id), Bucket.day, func.sum(Bucket.rows), amount)
+    rows = session.execute(
+        select(Bucket.day, func.sum(Bucket.rows))
         .where(Bucket.record_set_id == record_set_id, Bucket.day.in_(days))
         .group_by(Bucket.day)
-    )
+    ).all()
+    if not rows:
+        return
+    rollup = CostRollup if is_costs else UsageRollup
+    names = ("amount_nanos",) if is_costs else DAY_TOTALS
+    totals = {
+        period: values
+        for period, *values in session.execute(
+            select(rollup.period, *(func.sum(getattr(rollup, n)) for n in names))
+            .where(
+                rollup.record_set_id == record_set_id,
+                rollup.grain == "day",
+                rollup.period.in_(days),
+            )
+            .group_by(rollup.period)
+        )
+    }
+    zeros = [0] * len(names)
     session.execute(
-        insert(RecordSetDay).from_select(["record_set_id", "day", "rows", "amount_nanos"], source)
+        insert(RecordSetDay),
+        [
+            {
+                "record_set_id": record_set_id,
+                "day": day,
+                "rows": int(count or 0),
+                **{n: int(v or 0) for n, v in zip(names, totals.get(day, zeros), strict=True)},
+            }
+            for day, count in rows
+        ],
     )
 
 

@@ -1,0 +1,1 @@
+"""`make bench`: a large synthetic organization imported and queried through the service layer."""

@@ -1,0 +1,238 @@
+"""`make bench`: generate (once) a large synthetic organization, import it, time the reports.
+
+    python -m benchmarks.run [--days N] [--projects N] [--users N] [--runs N] [--postgres URL]
+
+The import runs through `import_file` (the real service path) in a child process, so the peak RSS
+printed is the import's own. Report timings call the service functions (`summary`, `breakdown`)
+on a fresh session per run, over the whole generated range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import START, BenchFiles, Params, ensure_files
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES: tuple[tuple[str, str | None, int | None], ...] = (
+    ("summary", None, None),
+    ("breakdown(by='day')", "day", None),
+    ("breakdown(by='user', top=20)", "user", 20),
+    ("breakdown(by='project')", "project", None),
+    ("breakdown(by='model')", "model", None),
+)
+
+
+@dataclass
+class ImportFigures:
+    rows: int
+    seconds: float
+    peak_rss: int
+    tree_peak_rss: int
+    files: list[dict[str, Any]]
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def run_import(url: str, paths: list[Path]) -> ImportFigures:
+    """Import `paths` in a child process; wall time is measured there, around `import_file`."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.import_child", url, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed:\n{proc.stderr}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    files = data["files"]
+    return ImportFigures(
+        rows=sum(f["rows"] for f in files),
+        seconds=sum(f["seconds"] for f in files),
+        peak_rss=data["peak_rss"],
+        tree_peak_rss=data.get("tree_peak_rss", 0),
+        files=files,
+    )
+
+
+def time_queries(url: str, days: int, runs: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 in milliseconds of each report query over the whole range."""
+    from usage_tracker.db.engine import make_engine, make_session_factory
+    from usage_tracker.domain.records import utc_day
+    from usage_tracker.services.reports import ReportQuery, breakdown, summary
+
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    first = utc_day(START)
+    q = ReportQuery(first, first + timedelta(days=days - 1))
+
+    def query(by: str | None, top: int | None) -> Callable[[Any], object]:
+        if by is None:
+            return lambda s: summary(s, q)
+        return lambda s: breakdown(s, q, by, top=top)
+
+    calls = {name: query(by, top) for name, by, top in QUERIES}
+    out: dict[str, tuple[float, float]] = {}
+    for name, call in calls.items():
+        with factory() as session:
+            call(session)  # warm the caches once, as a running server would be
+        samples = []
+        for _ in range(runs):
+            with factory() as session:
+                t0 = time.perf_counter()
+                call(session)
+                samples.append((time.perf_counter() - t0) * 1000)
+        samples.sort()
+        p95 = samples[min(len(samples) - 1, max(0, round(0.95 * len(samples)) - 1))]
+        out[name] = (statistics.median(samples), p95)
+    engine.dispose()
+    return out
+
+
+def verify(url: str, files: BenchFiles, days: int) -> list[str]:
+    """Check the ledger reproduces the generator's totals exactly; returns problems."""
+    from usage_tracker.db.engine import make_engine, make_session_factory
+    from usage_tracker.domain.records import utc_day
+    from usage_tracker.services.reports import ReportQuery, summary
+
+    engine = make_engine(url)
+    first = utc_day(START)
+    with make_session_factory(engine)() as session:
+        s = summary(session, ReportQuery(first, first + timedelta(days=days - 1)))
+    engine.dispose()
+    t = files.totals
+    problems = []
+    for label, got, want in (
+        ("cost nanos", s.cost_nanos, t.cost_nanos),
+        ("requests", s.requests, t.requests),
+        ("input tokens", s.input_tokens, t.input_tokens),
+        ("output tokens", s.output_tokens, t.output_tokens),
+    ):
+        if got != want:
+            problems.append(f"{label}: ledger {got} != generated {want}")
+    return problems
+
+
+def fresh_database(kind: str, base: str, work: Path) -> tuple[str, Callable[[], None]]:
+    """A new, migrated database and a function that removes it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    from usage_tracker.db.engine import make_engine
+    from usage_tracker.db.migrate import upgrade
+
+    if kind == "sqlite":
+        path = work / f"bench-{os.getpid()}.sqlite3"
+        for p in work.glob(path.name + "*"):
+            p.unlink()
+        url = f"sqlite:///{path}"
+
+        def drop() -> None:
+            for p in work.glob(path.name + "*"):
+                p.unlink()
+
+    else:
+        name = f"usage_tracker_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            admin.dispose()
+
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url, drop
+
+
+def bench_backend(kind: str, base: str, files: BenchFiles, args: argparse.Namespace) -> bool:
+    url, drop = fresh_database(kind, base, args.data_dir)
+    ok = True
+    try:
+        print(f"\n== {kind} ==", flush=True)
+        fig = run_import(url, [files.usage, files.costs])
+        for f in fig.files:
+            rate = f["rows"] / f["seconds"] if f["seconds"] else 0
+            print(f"  {f['file']}: {f['rows']:,} rows in {f['seconds']:.1f} s ({rate:,.0f} rows/s)")
+        print(
+            f"  import: {fig.rows:,} rows in {fig.seconds:.1f} s = "
+            f"{fig.rows_per_second:,.0f} rows/s, peak RSS {fig.peak_rss / 2**20:,.0f} MB "
+            f"(with its reader process: {fig.tree_peak_rss / 2**20:,.0f} MB)",
+            flush=True,
+        )
+        again = run_import(url, [files.usage])
+        outcome = again.files[0]["outcome"]
+        print(f"  re-import of the usage file: {outcome} in {again.seconds:.1f} s")
+        problems = verify(url, files, args.days)
+        for p in problems:
+            print(f"  WRONG: {p}")
+        ok = not problems and again.files[0]["outcome"] == "duplicate"
+        print(f"  totals match the generator: {'yes' if not problems else 'NO'}")
+        print(f"  report queries over {args.days} days, {args.runs} runs each (ms):")
+        print(f"    {'query':<32} {'p50':>8} {'p95':>8}")
+        for name, (p50, p95) in time_queries(url, args.days, args.runs).items():
+            print(f"    {name:<32} {p50:8.1f} {p95:8.1f}", flush=True)
+    finally:
+        if not args.keep:
+            drop()
+    return ok
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    d = Params()
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=d.days)
+    parser.add_argument("--projects", type=int, default=d.projects)
+    parser.add_argument("--users", type=int, default=d.users)
+    parser.add_argument("--per-hour", type=int, default=d.per_hour, help="results per hour")
+    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per query (≥ 20)")
+    parser.add_argument("--postgres", metavar="URL", help="also run against this PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--data-dir", type=Path, default=REPO / "bench-data")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    params = Params(args.days, args.projects, args.users, args.seed, args.per_hour)
+    t0 = time.perf_counter()
+    files = ensure_files(args.data_dir, params)
+    size = (files.usage.stat().st_size + files.costs.stat().st_size) / 2**30
+    print(
+        f"data: {files.totals.usage_rows:,} hourly completions results in "
+        f"{files.totals.usage_buckets:,} buckets + {files.totals.cost_rows:,} daily cost results "
+        f"({size:.2f} GiB of JSON; ready in {time.perf_counter() - t0:.1f} s)"
+    )
+    backends = [] if args.no_sqlite else [("sqlite", "")]
+    if args.postgres:
+        backends.append(("postgresql", args.postgres))
+    ok = all([bench_backend(kind, base, files, args) for kind, base in backends])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
