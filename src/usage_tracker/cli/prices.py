@@ -1,0 +1,64 @@
+"""`usage-tracker prices ...`: the unit prices used to estimate cost from usage."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.render import print_json
+from usage_tracker.services.organizations import UnknownOrganization, get_organization
+from usage_tracker.services.prices import PriceError, price_book, set_price
+
+app = typer.Typer(help="Unit prices for estimated cost.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_command(
+    org: str | None = typer.Option(
+        None, "--org", help="Include the prices derived from this organization's own costs."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Effective unit prices: derived from your costs, else set by hand, else shipped."""
+    ctx = get_context()
+    with ctx.session_factory() as session:
+        try:
+            org_id = get_organization(session, org).id if org else None
+        except UnknownOrganization as exc:
+            raise fail(str(exc)) from exc
+        prices = price_book(session, org_id).all()
+    if as_json:
+        print_json([{"model": p.model, "kind": p.kind, "usd": str(p.usd), "per": p.unit,
+                     "source": p.source} for p in prices])  # fmt: skip
+        return
+    table = Table(title="Unit prices (USD)", title_justify="left", header_style="bold")
+    for column in ("Model", "Kind", "USD", "Per", "Source"):
+        table.add_column(column, justify="right" if column == "USD" else "left")
+    for p in prices:
+        table.add_row(p.model, p.kind, f"{p.usd.normalize():f}", p.unit, p.source)
+    console.print(table)
+
+
+@app.command("set")
+def set_command(
+    model: str = typer.Argument(
+        ..., help="Model name as usage reports it, e.g. gpt-4o-2024-08-06."
+    ),
+    kind: str = typer.Argument(
+        ..., help="input, cached_input, output (per 1M tokens), images, seconds or characters."
+    ),
+    usd_per_unit: str = typer.Argument(
+        ..., help="USD per 1M tokens, or per image/second/character."
+    ),
+) -> None:
+    """Set a unit price (installation-wide; prices derived from an org's own costs still win)."""
+    ctx = get_context()
+    try:
+        with ctx.session_factory.begin() as session:
+            price = set_price(session, model, kind, usd_per_unit)
+    except PriceError as exc:
+        raise fail(str(exc)) from exc
+    console.print(
+        f"{price.model} {price.kind}: ${price.usd.normalize():f} per {price.unit}", highlight=False
+    )
