@@ -1,0 +1,137 @@
+"""What the governance commands share: the org's own client, the actor, plans and results."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import openai
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from usage_tracker.cli.context import console, err_console, fail, get_context
+from usage_tracker.db.models import BulkOperation, Organization
+from usage_tracker.openai_admin import AdminApiError
+from usage_tracker.services import bulk
+from usage_tracker.services.connections import open_client
+from usage_tracker.services.credentials import CredentialError, connection_for
+from usage_tracker.services.organizations import UnknownOrganization, get_organization
+from usage_tracker.services.rate_limits import Plan
+
+T = TypeVar("T")
+
+ORG = typer.Option(None, "--org", help="Organization (slug). Default: USAGE_TRACKER_DEFAULT_ORG.")
+
+
+def actor() -> str:
+    """Who the audit log says did it: the local user running the command."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@contextmanager
+def org_session(slug: str | None) -> Iterator[tuple[Session, Organization]]:
+    ctx = get_context()
+    with ctx.session_factory() as session:
+        try:
+            org = get_organization(session, slug or ctx.settings.default_org)
+        except UnknownOrganization as exc:
+            raise fail(str(exc)) from exc
+        yield session, org
+
+
+def client_for(session: Session, org: Organization) -> openai.OpenAI:
+    """The organization's own stored key (never another credential)."""
+    ctx = get_context()
+    try:
+        return open_client(connection_for(session, ctx.settings, org.slug), ctx.settings)
+    except CredentialError as exc:
+        raise fail(str(exc)) from exc
+
+
+def api(call: Callable[[], T]) -> T:
+    """Run a service call; Admin API and lookup errors end the command with their message."""
+    try:
+        return call()
+    except AdminApiError as exc:
+        raise fail(str(exc)) from exc
+    except (LookupError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+
+
+def plan_table(plan: Plan, title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in ("Project", "Model", "Field", "Current", "New"):
+        table.add_column(column, justify="right" if column in ("Current", "New") else "left")
+    for item in plan.items:
+        for name, new in item.change.items():
+            current = (item.before or {}).get(name)
+            table.add_row(item.project_id, item.label, name, _n(current), _n(new))
+    return table
+
+
+def _n(value: Any) -> str:
+    return "—" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def print_plan(plan: Plan, title: str) -> None:
+    if plan.items:
+        console.print(plan_table(plan, title))
+    else:
+        console.print(f"{title}: nothing to change.")
+    for skip in plan.skipped:
+        console.print(f"  skipped {skip.project_id} {skip.model}: {skip.reason}", highlight=False)
+
+
+def operation_json(session: Session, op: BulkOperation) -> dict[str, Any]:
+    items = bulk.operation_items(session, op)
+    return {
+        "operation_id": op.id,
+        "kind": op.kind,
+        "status": op.status,
+        "attempts": op.attempts,
+        "counts": bulk.counts(items),
+        "items": [
+            {
+                "project_id": i.project_id,
+                "target_id": i.target_id,
+                "label": i.label,
+                "status": i.status,
+                "change": i.change,
+                "before": i.before,
+                "after": i.after,
+                "error": i.error,
+                "request_id": i.request_id,
+            }
+            for i in items
+        ],
+    }
+
+
+def print_operation(session: Session, op: BulkOperation) -> None:
+    items = bulk.operation_items(session, op)
+    n = bulk.counts(items)
+    console.print(
+        f"Operation {op.id} ({op.summary}): {op.status} — {n['succeeded']} succeeded, "
+        f"{n['failed']} failed, {n['skipped']} skipped",
+        highlight=False,
+    )
+    for i in items:
+        if i.status in ("failed", "skipped"):
+            console.print(f"  {i.status} {i.project_id} {i.label}: {i.error}", highlight=False)
+    if n["failed"]:
+        err_console.print(
+            f"Retry only the failed items with `usage-tracker ratelimits retry {op.id}`.",
+            highlight=False,
+        )
+
+
+def exit_for(op: BulkOperation | None) -> None:
+    """Exit 1 when an operation left failed items."""
+    if op is not None and op.status in ("partial", "failed"):
+        raise typer.Exit(1)

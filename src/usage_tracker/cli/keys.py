@@ -1,0 +1,162 @@
+"""`usage-tracker keys ...`: the API-key inventory with hygiene flags, and revocation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import typer
+from rich.table import Table
+
+from usage_tracker.cli.context import console, err_console, fail
+from usage_tracker.cli.governance_common import (
+    ORG,
+    actor,
+    api,
+    client_for,
+    exit_for,
+    operation_json,
+    org_session,
+    print_operation,
+)
+from usage_tracker.cli.render import print_json
+from usage_tracker.db.base import utcnow
+from usage_tracker.domain.money import format_usd
+from usage_tracker.services.key_revocation import plan_revoke, revoke_keys
+from usage_tracker.services.keys_inventory import (
+    DEFAULT_STALE_DAYS,
+    FLAGS,
+    filter_keys,
+    key_inventory,
+    key_json,
+    refresh_key_inventory,
+)
+
+app = typer.Typer(help="API keys: inventory, hygiene flags, revocation.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+CACHED = typer.Option(False, "--cached", help="Use the stored inventory; do not call the API.")
+
+
+def _day(value: str | None) -> str:
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d") if value else "never"
+
+
+@app.command("list")
+def list_command(
+    stale_days: int = typer.Option(
+        DEFAULT_STALE_DAYS, "--stale-days", min=0, help="Flag keys unused for this many days."
+    ),
+    flag: str | None = typer.Option(
+        None, "--flag", help=f"Only keys with this flag: {', '.join(FLAGS)}."
+    ),
+    admin: bool = typer.Option(False, "--admin", help="List the admin API keys instead."),
+    cached: bool = CACHED,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    org: str | None = ORG,
+) -> None:
+    """Every project's API keys: owner, created, last used, 30-day cost and hygiene flags."""
+    now = utcnow()
+    with org_session(org) as (session, o):
+        if not cached:
+            client = client_for(session, o)
+            api(lambda: refresh_key_inventory(session, client, o.id))
+        inventory = key_inventory(session, o.id, now=now)
+    if admin:
+        if fmt is Format.json:
+            print_json(inventory.admin_keys)
+            return
+        table = Table(
+            title=f"Admin API keys of {o.slug}", title_justify="left", header_style="bold"
+        )
+        for column in ("Id", "Name", "Key", "Owner", "Created", "Last used"):
+            table.add_column(column)
+        for a in inventory.admin_keys:
+            table.add_row(
+                a["id"], a["name"] or "", a["redacted_value"], a["owner_name"] or "",
+                _day(a["created_at"]), _day(a["last_used_at"]),
+            )  # fmt: skip
+        console.print(table)
+        return
+    keys = api(lambda: filter_keys(inventory.keys, flag, now, stale_days))
+    if fmt is Format.json:
+        print_json([key_json(k, now, stale_days) for k in keys])
+        return
+    when = f" (read {inventory.fetched_at:%Y-%m-%d %H:%M} UTC)" if inventory.fetched_at else ""
+    table = Table(title=f"API keys of {o.slug}{when}", title_justify="left", header_style="bold")
+    for column in (
+        "Id",
+        "Name",
+        "Key",
+        "Project",
+        "Owner",
+        "Created",
+        "Last used",
+        "Cost 30d",
+        "Flags",
+    ):
+        table.add_column(column, justify="right" if column == "Cost 30d" else "left")
+    for k in keys:
+        owner = f"{k.owner_name or k.owner_id or '?'} ({k.owner_type})"
+        cost = format_usd(k.cost_30d_nanos) if k.cost_30d_nanos is not None else "—"
+        table.add_row(
+            k.id, k.name or "", k.redacted_value, k.project_name or k.project_id, owner,
+            _day(k.created_at), _day(k.last_used_at), cost, ", ".join(k.flags(now, stale_days)),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke_command(
+    ids: list[str] = typer.Argument(..., help="API key ids (see `keys list`)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be revoked; revoke nothing."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    cached: bool = CACHED,
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    org: str | None = ORG,
+) -> None:
+    """Revoke project API keys: a preview of exactly what goes, a confirmation naming the count."""
+    with org_session(org) as (session, o):
+        client = client_for(session, o)
+        if not cached:
+            api(lambda: refresh_key_inventory(session, client, o.id))
+        plan = api(lambda: plan_revoke(session, o.id, ids))
+        table = Table(title="Keys to revoke", title_justify="left", header_style="bold")
+        for column in ("Id", "Name", "Key", "Project", "Owner", "Last used"):
+            table.add_column(column)
+        for k in plan.keys:
+            owner = k.owner_email or k.owner_name or k.owner_id or "?"
+            table.add_row(
+                k.id,
+                k.name or "",
+                k.redacted_value,
+                k.project_name or k.project_id,
+                owner,
+                _day(k.last_used_at),
+            )
+        (err_console if fmt is Format.json else console).print(table)
+        if dry_run:
+            if fmt is Format.json:
+                print_json({"dry_run": True, "keys": [k.id for k in plan.keys]})
+            else:
+                console.print(
+                    f"Dry run: {len(plan.keys)} key(s) would be revoked; nothing changed."
+                )
+            return
+        if not yes and not typer.confirm(plan.confirmation, default=False, err=True):
+            raise fail("nothing revoked")
+        result = api(lambda: revoke_keys(session, client, o.id, ids, actor=actor()))
+        op = result.operation
+        if op is not None:
+            if fmt is Format.json:
+                print_json(operation_json(session, op))
+            else:
+                print_operation(session, op)
+    exit_for(op)

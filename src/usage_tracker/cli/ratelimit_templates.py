@@ -1,0 +1,133 @@
+"""`usage-tracker ratelimits templates ...`: named rate limits, in two JSON formats."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from usage_tracker.cli.context import console, fail
+from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
+from usage_tracker.cli.render import print_json
+from usage_tracker.services.rate_limit_templates import (
+    assign_template,
+    assignments,
+    delete_template,
+    export_template,
+    get_template,
+    import_template,
+    list_templates,
+    template_from_project,
+)
+
+app = typer.Typer(
+    help="Rate-limit templates: create, import, export, assign.", no_args_is_help=True
+)
+
+
+class FileFormat(StrEnum):
+    tracker = "tracker"
+    legacy = "legacy"
+
+
+@app.command("list")
+def list_command(
+    json_out: bool = typer.Option(False, "--json", help="JSON."), org: str | None = ORG
+) -> None:
+    """Templates with their models and the projects assigned to each."""
+    with org_session(org) as (session, o):
+        templates = list_templates(session, o.id)
+        assigned = assignments(session, o.id)
+    projects = {t.name: sorted(p for p, a in assigned.items() if a.id == t.id) for t in templates}
+    if json_out:
+        print_json([{**export_template(t), "projects": projects[t.name]} for t in templates])
+        return
+    table = Table(title="Rate-limit templates", title_justify="left", header_style="bold")
+    for column in ("Name", "Models", "Projects", "Description"):
+        table.add_column(column)
+    for t in templates:
+        table.add_row(
+            t.name, str(len(t.limits)), ", ".join(projects[t.name]) or "—", t.description or ""
+        )
+    console.print(table)
+
+
+@app.command("import")
+def import_command(
+    name: str = typer.Argument(..., help="Template name (replaced when it exists)."),
+    file: Path = typer.Argument(..., help="JSON: the tracker's format or the older array format."),
+    org: str | None = ORG,
+) -> None:
+    """Import a template from JSON (either format)."""
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError) as exc:
+        raise fail(f"{file}: cannot read JSON ({exc})") from exc
+    with org_session(org) as (session, o):
+        template = api(lambda: import_template(session, o.id, name, data, actor=actor()))
+        console.print(
+            f"Template {template.name}: {len(template.limits)} model(s).", highlight=False
+        )
+
+
+@app.command("export")
+def export_command(
+    name: str = typer.Argument(..., help="Template name."),
+    fmt: FileFormat = typer.Option(
+        FileFormat.tracker, "--format", "-f", help="tracker or legacy (the older array)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of stdout."
+    ),
+    org: str | None = ORG,
+) -> None:
+    """Print a template as JSON."""
+    with org_session(org) as (session, o):
+        data = export_template(api(lambda: get_template(session, o.id, name)), fmt.value)
+    if output is None:
+        print_json(data)
+    else:
+        output.write_text(json.dumps(data, indent=2) + "\n")
+
+
+@app.command("create")
+def create_command(
+    name: str = typer.Argument(..., help="Template name."),
+    project: str = typer.Option(..., "--project", help="Copy this project's current limits."),
+    org: str | None = ORG,
+) -> None:
+    """Save a project's current limits (read from the API) as a template."""
+    with org_session(org) as (session, o):
+        client = client_for(session, o)
+        template = api(
+            lambda: template_from_project(session, client, o.id, name, project, actor=actor())
+        )
+        console.print(
+            f"Template {template.name}: {len(template.limits)} model(s) from {project}.",
+            highlight=False,
+        )
+
+
+@app.command("delete")
+def delete_command(
+    name: str = typer.Argument(..., help="Template name."), org: str | None = ORG
+) -> None:
+    """Delete a template (its assignments go with it)."""
+    with org_session(org) as (session, o):
+        api(lambda: delete_template(session, o.id, name, actor=actor()))
+    console.print(f"Template {name} deleted.", highlight=False)
+
+
+@app.command("assign")
+def assign_command(
+    name: str = typer.Argument(..., help="Template name."),
+    projects: list[str] = typer.Option(..., "--project", help="Project id (repeat for more)."),
+    org: str | None = ORG,
+) -> None:
+    """Record that projects should follow a template (see `ratelimits drift`); no API call."""
+    with org_session(org) as (session, o):
+        api(lambda: assign_template(session, o.id, name, projects, actor=actor()))
+    console.print(f"Template {name} assigned to {len(projects)} project(s).", highlight=False)

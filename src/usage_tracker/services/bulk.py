@@ -1,0 +1,270 @@
+"""Bulk changes through the Admin API: planned items, bounded concurrency, per-item results.
+
+    op = create_operation(session, org_id, "template.apply", actor, summary, items)
+    run_operation(session, client, op)           # every pending item, at most 8 at a time
+    retry_failed(session, client, op)            # only the items that failed
+
+Calls run in worker threads (the SDK client is thread-safe); the database is written only by the
+calling thread, one commit per finished item, so a page shows exactly what has happened so far.
+Every item's outcome is written to the audit log with OpenAI's request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.base import utcnow
+from usage_tracker.db.models import ApiKey, BulkOperation, BulkOperationItem
+from usage_tracker.openai_admin import AdminApiError
+from usage_tracker.openai_admin.actions import delete_project_api_key_call, update_rate_limit_call
+from usage_tracker.services import rate_limit_store
+from usage_tracker.services.audit import record_audit
+
+DEFAULT_WORKERS = 8
+UPDATE = "rate_limit.update"
+DELETE_KEY = "api_key.delete"
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One call to make: set `change` on a rate limit, or delete a key (`change` empty)."""
+
+    action: str
+    project_id: str
+    target_id: str
+    label: str
+    change: dict[str, int] = field(default_factory=dict)
+    before: Any = None
+
+
+@dataclass(frozen=True)
+class _Call:
+    item_id: int
+    action: str
+    project_id: str
+    target_id: str
+    change: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    after: Any = None
+    request_id: str | None = None
+    error: str | None = None
+    http_status: int | None = None
+
+
+def create_operation(
+    session: Session,
+    organization_id: int,
+    kind: str,
+    actor: str,
+    summary: str,
+    items: Sequence[PlannedItem],
+    params: dict[str, Any] | None = None,
+) -> BulkOperation:
+    """Store an operation and its pending items (committed, so it is visible before it runs)."""
+    op = BulkOperation(
+        organization_id=organization_id,
+        kind=kind,
+        actor=actor,
+        summary=summary,
+        params=dict(params or {}),
+        status="pending",
+    )
+    session.add(op)
+    session.flush()
+    for position, p in enumerate(items):
+        session.add(
+            BulkOperationItem(
+                operation_id=op.id,
+                position=position,
+                action=p.action,
+                project_id=p.project_id,
+                target_id=p.target_id,
+                label=p.label,
+                change=dict(p.change),
+                before=p.before,
+                status="pending",
+            )
+        )
+    session.commit()
+    return op
+
+
+def operation_items(session: Session, op: BulkOperation) -> list[BulkOperationItem]:
+    q = select(BulkOperationItem).where(BulkOperationItem.operation_id == op.id)
+    return list(session.scalars(q.order_by(BulkOperationItem.position)))
+
+
+def get_operation(session: Session, organization_id: int, operation_id: int) -> BulkOperation:
+    op = session.get(BulkOperation, operation_id)
+    if op is None or op.organization_id != organization_id:
+        raise LookupError(f"no bulk operation {operation_id} in this organization")
+    return op
+
+
+def list_operations(session: Session, organization_id: int, limit: int = 50) -> list[BulkOperation]:
+    q = select(BulkOperation).where(BulkOperation.organization_id == organization_id)
+    return list(session.scalars(q.order_by(BulkOperation.id.desc()).limit(limit)))
+
+
+def counts(items: Sequence[BulkOperationItem]) -> dict[str, int]:
+    out = {"total": len(items), "pending": 0, "succeeded": 0, "failed": 0, "skipped": 0}
+    for item in items:
+        out[item.status] = out.get(item.status, 0) + 1
+    return out
+
+
+def _call(client: openai.OpenAI, call: _Call, refused_is_skip: bool) -> _Outcome:
+    try:
+        if call.action == UPDATE:
+            limit, request_id = update_rate_limit_call(
+                client, call.project_id, call.target_id, **call.change
+            )
+            return _Outcome("succeeded", rate_limit_store.limit_json(limit), request_id)
+        if call.action == DELETE_KEY:
+            deleted, request_id = delete_project_api_key_call(
+                client, call.project_id, call.target_id
+            )
+            if not deleted:
+                return _Outcome("failed", None, request_id, "the API did not confirm the deletion")
+            return _Outcome("succeeded", {"deleted": True}, request_id)
+        return _Outcome("failed", error=f"unknown action {call.action}")
+    except AdminApiError as exc:
+        skipped = refused_is_skip and exc.status == 400
+        text = f"cannot be edited: {exc}" if skipped else str(exc)
+        return _Outcome("skipped" if skipped else "failed", None, exc.request_id, text, exc.status)
+    except Exception as exc:  # a bug must show as a failed item, never as a silent success
+        return _Outcome("failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def _after_success(session: Session, op: BulkOperation, item: BulkOperationItem) -> None:
+    if item.action == UPDATE and isinstance(item.after, dict):
+        rate_limit_store.store_limit_json(session, op.organization_id, item.project_id, item.after)
+    elif item.action == DELETE_KEY:
+        from usage_tracker.services.keys_inventory import forget_key
+
+        forget_key(session, op.organization_id, item.target_id)
+        session.execute(
+            delete(ApiKey).where(
+                ApiKey.organization_id == op.organization_id, ApiKey.key_id == item.target_id
+            )
+        )
+
+
+def run_operation(
+    session: Session,
+    client: openai.OpenAI,
+    op: BulkOperation,
+    *,
+    only_failed: bool = False,
+    max_workers: int = DEFAULT_WORKERS,
+) -> BulkOperation:
+    """Run the pending items (or, with `only_failed`, the failed ones); returns `op` updated."""
+    wanted = ("failed",) if only_failed else ("pending",)
+    todo = [i for i in operation_items(session, op) if i.status in wanted]
+    refused_is_skip = bool(op.params.get("refused_is_skip"))
+    op.status = "running"
+    op.attempts += 1
+    session.commit()
+    calls = {i.id: _Call(i.id, i.action, i.project_id, i.target_id, dict(i.change)) for i in todo}
+    by_id = {i.id: i for i in todo}
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        futures = {
+            pool.submit(_call, client, c, refused_is_skip): c.item_id for c in calls.values()
+        }
+        for future in as_completed(futures):
+            item = by_id[futures[future]]
+            _record(session, op, item, future.result())
+            session.commit()
+    _finish(session, op)
+    return op
+
+
+def retry_failed(
+    session: Session,
+    client: openai.OpenAI,
+    op: BulkOperation,
+    *,
+    max_workers: int = DEFAULT_WORKERS,
+) -> BulkOperation:
+    """Run again only the items that failed; succeeded and skipped items are left alone."""
+    return run_operation(session, client, op, only_failed=True, max_workers=max_workers)
+
+
+def _record(session: Session, op: BulkOperation, item: BulkOperationItem, out: _Outcome) -> None:
+    item.status = out.status
+    item.after = out.after
+    item.request_id = out.request_id
+    item.error = out.error
+    item.attempts += 1
+    if out.status == "succeeded":
+        _after_success(session, op, item)
+    target_type = "rate_limit" if item.action == UPDATE else "api_key"
+    record_audit(
+        session,
+        organization_id=op.organization_id,
+        actor=op.actor,
+        action=item.action,
+        target_type=target_type,
+        target_id=f"{item.project_id}/{item.target_id}",
+        before=item.before,
+        after=out.after if out.status == "succeeded" else item.change or None,
+        result={"succeeded": "ok", "failed": "failed", "skipped": "skipped"}[out.status],
+        request_id=out.request_id,
+        detail=f"{op.summary} (operation {op.id}, {item.label})"
+        + (f": {out.error}" if out.error else ""),
+        operation_id=op.id,
+    )
+
+
+def _finish(session: Session, op: BulkOperation) -> None:
+    items = operation_items(session, op)
+    n = counts(items)
+    if n["failed"] == 0:
+        op.status = "succeeded"
+    else:
+        op.status = "partial" if n["succeeded"] or n["skipped"] else "failed"
+    op.finished_at = utcnow()
+    if op.status == "succeeded":
+        _on_complete(session, op, items)
+    target_type, target_id = op.params.get("target", ("bulk_operation", str(op.id)))
+    record_audit(
+        session,
+        organization_id=op.organization_id,
+        actor=op.actor,
+        action=op.kind,
+        target_type=target_type,
+        target_id=target_id,
+        before=None,
+        after={k: v for k, v in n.items() if k != "pending"},
+        result="ok" if op.status == "succeeded" else "failed",
+        detail=f"{op.summary} (operation {op.id}, attempt {op.attempts}): {op.status}",
+        operation_id=op.id,
+    )
+    session.commit()
+
+
+def _on_complete(session: Session, op: BulkOperation, items: list[BulkOperationItem]) -> None:
+    """What a fully successful operation settles: a restored snapshot, an assigned template."""
+    from usage_tracker.db.models import RateLimitSnapshot
+    from usage_tracker.services.rate_limit_templates import assign_template_id
+
+    snapshot_id = op.params.get("snapshot_id")
+    if op.kind == "project.restore" and snapshot_id is not None:
+        snapshot = session.get(RateLimitSnapshot, snapshot_id)
+        if snapshot is not None and snapshot.restored_at is None:
+            snapshot.restored_at = utcnow()
+    template_id = op.params.get("template_id")
+    if op.kind == "template.apply" and template_id is not None:
+        for project_id in op.params.get("projects", []):
+            assign_template_id(session, op.organization_id, project_id, template_id)

@@ -1,0 +1,120 @@
+"""Disable and restore a project (preview → confirm → result), and every bulk operation's result.
+
+Previews are POSTs: they read the project's current limits from the Admin API, which a page
+never does on its own. Confirming runs the same service the CLI and budget enforcement call.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+
+from usage_tracker.services import bulk
+from usage_tracker.services.project_disable import disable_project, restore_project
+from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
+from usage_tracker.web.routes.governance_common import (
+    actor,
+    admin_client,
+    call,
+    page,
+    pick_org,
+    redirect,
+    require_org,
+)
+
+router = APIRouter(prefix="/governance", include_in_schema=False)
+ACTIONS = ("disable", "restore")
+
+
+def _check(action: str) -> None:
+    if action not in ACTIONS:
+        raise HTTPException(status_code=404, detail="no such action")
+
+
+@router.post("/projects/{project_id}/{action}/preview", name="gov:project-preview")
+def preview(
+    request: Request,
+    viewer: AdminViewer,
+    db: DbSession,
+    project_id: str,
+    action: str,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """What disable would set to 0 (and which models it cannot edit), or what restore sets back."""
+    _check(action)
+    org = require_org(request, db)
+    client = admin_client(request, db, org)
+    who = actor(viewer)
+    if action == "disable":
+        result = call(
+            lambda: disable_project(db, client, org.id, project_id, actor=who, dry_run=True)
+        )
+    else:
+        result = call(
+            lambda: restore_project(db, client, org.id, project_id, actor=who, dry_run=True)
+        )
+    ctx: dict[str, Any] = {
+        "action": action,
+        "project_id": project_id,
+        "plan": result.plan,
+        "reason": reason.strip() or "disabled by hand",
+        "confirm_url": request.app.url_path_for(
+            "gov:project-confirm", project_id=project_id, action=action
+        ),
+    }
+    return page(request, db, viewer, "project_action.html", "gov:projects", org, ctx)
+
+
+@router.post("/projects/{project_id}/{action}", name="gov:project-confirm")
+def confirm(
+    request: Request,
+    viewer: AdminViewer,
+    db: DbSession,
+    project_id: str,
+    action: str,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    _check(action)
+    org = require_org(request, db)
+    client = admin_client(request, db, org)
+    who = actor(viewer)
+    if action == "disable":
+        why = reason.strip() or "disabled by hand"
+        result = call(
+            lambda: disable_project(db, client, org.id, project_id, actor=who, reason=why)
+        )
+    else:
+        result = call(lambda: restore_project(db, client, org.id, project_id, actor=who))
+    if result.operation is None:
+        return redirect(request, "gov:project", org, project_id=project_id)
+    return redirect(request, "gov:operation", org, operation_id=result.operation.id)
+
+
+@router.get("/operations", name="gov:operations")
+def operations(request: Request, viewer: PageViewer, db: DbSession) -> Response:
+    org = pick_org(request, db)
+    ops = bulk.list_operations(db, org.id, limit=100) if org else []
+    rows = [(op, bulk.counts(bulk.operation_items(db, op))) for op in ops]
+    return page(request, db, viewer, "operations.html", "gov:operations", org, {"rows": rows})
+
+
+@router.get("/operations/{operation_id}", name="gov:operation")
+def operation(request: Request, viewer: PageViewer, db: DbSession, operation_id: int) -> Response:
+    """Every item of one bulk operation: status, change, error and OpenAI's request id."""
+    org = require_org(request, db)
+    op = call(lambda: bulk.get_operation(db, org.id, operation_id))
+    items = bulk.operation_items(db, op)
+    ctx = {"op": op, "items": items, "counts": bulk.counts(items)}
+    return page(request, db, viewer, "operation.html", "gov:operations", org, ctx)
+
+
+@router.post("/operations/{operation_id}/retry", name="gov:operation-retry")
+def retry(request: Request, viewer: AdminViewer, db: DbSession, operation_id: int) -> Response:
+    """Run again only the failed items."""
+    org = require_org(request, db)
+    op = call(lambda: bulk.get_operation(db, org.id, operation_id))
+    client = admin_client(request, db, org)
+    call(lambda: bulk.retry_failed(db, client, op))
+    return redirect(request, "gov:operation", org, operation_id=op.id)

@@ -1,0 +1,168 @@
+"""Governance in Chromium against a real server whose organization's stored base_url points at
+the stateful fake Admin API on loopback: disable → restore with previews, then the audit log."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PASSWORD, _free_port, _serve_command, screenshot, sign_in
+from tests.conftest import REPO_ROOT
+from tests.fakes import build_org
+from tests.fakes.governance import add_keys, add_rate_limits
+from tests.fakes.harness import Connected, connect
+from tests.fakes.server import serve
+from usage_tracker.db.engine import make_engine, make_session_factory, transaction
+from usage_tracker.services.accounts import create_account
+from usage_tracker.services.credentials import add_organization
+from usage_tracker.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[Connected, str]]:
+    org = build_org(seed=31, days=2, projects=3, users=6, archived=1)
+    p0 = org.projects[0].id
+    add_rate_limits(org, p0, 2)
+    owner = next(m.user_id for m in org.project_users if m.project_id == p0)
+    add_keys(org, p0, 3, owner)
+    c = connect(org, max_retries=0)
+    c.fake.validate = False
+    with serve(c.fake) as base_url:
+        yield c, base_url
+
+
+@pytest.fixture(scope="module")
+def gov_server(
+    world: tuple[Connected, str], sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A dashboard whose organization "acme" has its own stored key for the fake."""
+    connected, base_url = world
+    workdir = tmp_path_factory.mktemp("gov-server")
+    db_path = workdir / "dashboard.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    url = f"sqlite:///{db_path}"
+    settings = Settings(database_url=url, data_dir=workdir / "data")
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        create_account(session, "ada", PASSWORD, "admin")
+        add_organization(session, settings, "acme", connected.org.admin_key, base_url=base_url)
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_TRACKER_", "OPENAI_"))}
+    env.update(USAGE_TRACKER_DATABASE_URL=url, USAGE_TRACKER_DATA_DIR=str(workdir / "data"))
+    env.update(USAGE_TRACKER_DEFAULT_ORG="acme")
+    port = _free_port()
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        _serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((workdir / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def signed_in(page: Page, base: str) -> None:
+    sign_in(page, base, "ada")
+
+
+def test_disable_then_restore_with_previews_and_audit(
+    page: Page, gov_server: str, world: tuple[Connected, str]
+) -> None:
+    connected = world[0]
+    p0 = connected.org.projects[0].id
+    before = {r.id: dict(r.limits) for r in connected.org.rate_limits if r.project_id == p0}
+    signed_in(page, gov_server)
+    page.goto(gov_server + "/governance/rate-limits")
+    page.click("[data-refresh]")
+    expect(page.locator("#limits-table tbody tr[data-row]").first).to_be_visible()
+    page.goto(f"{gov_server}/governance/projects/{p0}?org=acme")
+    page.fill('input[name="reason"]', "runaway spend")
+    page.click("[data-disable]")
+    expect(page.locator("[data-plan-item]")).to_have_count(len(before))
+    expect(page.locator("[data-confirm-count]")).to_contain_text(f"Change {len(before)} limits")
+    screenshot(page, "governance-disable-preview-1280")
+    page.click("[data-confirm]")
+    expect(page.locator('[data-op-status="succeeded"]')).to_be_visible()
+    expect(page.locator('#items-table tr[data-status="succeeded"]')).to_have_count(len(before))
+    screenshot(page, "governance-operation-1280")
+    assert all(
+        r.limits["max_requests_per_1_minute"] == 0
+        for r in connected.org.rate_limits
+        if r.project_id == p0
+    )
+    page.click("text=Back to the project")
+    expect(page.locator("[data-disabled]")).to_be_visible()
+    page.click("[data-restore]")
+    expect(page.locator("[data-plan-item]")).to_have_count(len(before))
+    page.click("[data-confirm]")
+    expect(page.locator('[data-op-status="succeeded"]')).to_be_visible()
+    after = {r.id: dict(r.limits) for r in connected.org.rate_limits if r.project_id == p0}
+    assert after == before
+    page.goto(gov_server + "/governance/audit?org=acme&action=project.")
+    rows = page.locator("#audit-table tr[data-row]")
+    expect(rows).to_have_count(2)
+    expect(page.locator('tr[data-action="project.disable"]')).to_have_count(1)
+    expect(page.locator('tr[data-action="project.restore"]')).to_have_count(1)
+    page.goto(gov_server + "/governance/audit?org=acme&action=rate_limit.update")
+    ids = page.locator("#audit-table tr[data-row] code").all_inner_texts()
+    assert len(ids) == 2 * len(before) and all(i.startswith("req_") for i in ids)
+
+
+PAGES = {
+    "limits": "/governance/rate-limits",
+    "templates": "/governance/templates",
+    "drift": "/governance/drift",
+    "keys": "/governance/keys",
+    "members": "/governance/members",
+    "projects": "/governance/projects",
+    "operations": "/governance/operations",
+    "audit": "/governance/audit",
+}
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (375, 812)])
+def test_screenshot_every_governance_page(
+    page: Page, gov_server: str, world: tuple[Connected, str], width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    signed_in(page, gov_server)
+    if width == 1280:
+        page.goto(gov_server + "/governance/keys")
+        page.click("[data-refresh]")
+        page.goto(gov_server + "/governance/members")
+        page.click("[data-refresh]")
+    for name, path in PAGES.items():
+        page.goto(gov_server + path)
+        expect(page.locator("h1").first).to_be_visible()
+        screenshot(page, f"governance-{name}-{width}")
+    p0 = world[0].org.projects[0].id
+    page.goto(f"{gov_server}/governance/projects/{p0}")
+    screenshot(page, f"governance-project-{width}")
