@@ -1,0 +1,277 @@
+"""`usage-tracker budgets ...`: set, list, delete, check, bulk-set, reset, history, enforce."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from usage_tracker.cli.context import console, err_console, fail, get_context
+from usage_tracker.cli.governance_common import actor, client_for
+from usage_tracker.cli.render import print_json, print_table
+from usage_tracker.db.models import Organization
+from usage_tracker.domain.budgets import BudgetError, parse_thresholds
+from usage_tracker.domain.money import MoneyError, format_usd, to_nanos
+from usage_tracker.services import enforcement
+from usage_tracker.services.alerts import alert_history, evaluate_all, event_json
+from usage_tracker.services.budget_status import evaluate_budget
+from usage_tracker.services.budgets import (
+    BudgetSpec,
+    apply_bulk,
+    budget_history,
+    budget_json,
+    delete_budget,
+    edit_json,
+    get_budget,
+    list_budgets,
+    preview_bulk,
+    reset_budgets,
+    set_budget,
+)
+from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.teams import TeamError
+
+app = typer.Typer(
+    help="Budgets per organization, project, user, key or team.", no_args_is_help=True
+)
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+
+
+ORG = typer.Option(None, "--org", help="Organization (slug). Default: USAGE_TRACKER_DEFAULT_ORG.")
+SCOPE = typer.Option(..., "--scope", help="org, project, user, key or team.")
+FORMAT = typer.Option(Fmt.table, "--format", "-f", help="table or json.")
+YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+
+
+@contextmanager
+def _org(slug: str | None) -> Iterator[tuple[Session, Organization]]:
+    ctx = get_context()
+    with ctx.session_factory() as session:
+        try:
+            org = ensure_organization(session, slug or ctx.settings.default_org)
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+        try:
+            yield session, org
+        except (BudgetError, TeamError, MoneyError) as exc:
+            session.rollback()
+            raise fail(str(exc)) from exc
+
+
+def _amount(text: str) -> int:
+    try:
+        return to_nanos(text.strip().lstrip("$").replace(",", ""))
+    except MoneyError as exc:
+        raise fail(f"--amount must be dollars like 250 or 99.50, got {text!r}") from exc
+
+
+@app.command("set")
+def set_command(
+    scope: str = SCOPE,
+    scope_id: str = typer.Option(..., "--id", help="Project/user/key id, team name, or org slug."),
+    amount: str = typer.Option(..., "--amount", help="USD per period, e.g. 500 or 99.50."),
+    period: str = typer.Option("monthly", "--period", help="monthly, quarterly or yearly."),
+    thresholds: str = typer.Option("50,80,100", "--thresholds", help="Alert percents."),
+    enforce: str = typer.Option(
+        "none", "--enforce", help="At 100 %: none, spend-limit, disable or revoke-keys."
+    ),
+    auto: bool = typer.Option(False, "--auto", help="Enforce without waiting for confirmation."),
+    revoke_key: list[str] = typer.Option([], "--revoke-key", help="Key to revoke (repeatable)."),
+    timezone: str = typer.Option("UTC", "--timezone", help="IANA zone of the calendar periods."),
+    rollover: bool = typer.Option(False, "--rollover", help="Carry unused budget forward."),
+    mirror: bool = typer.Option(False, "--mirror-openai", help="Mirror to OpenAI's spend limit."),
+    org: str | None = ORG,
+) -> None:
+    """Create or change one budget (alerts already sent this period are not sent again)."""
+    with _org(org) as (session, o):
+        spec = BudgetSpec(
+            scope, scope_id, _amount(amount), period, timezone, parse_thresholds(thresholds),
+            rollover, enforce, auto, tuple(revoke_key), mirror,
+        )  # fmt: skip
+        b = set_budget(session, o, spec, actor())
+        session.commit()
+        console.print(
+            f"Budget {b.scope} {b.scope_id}: {format_usd(b.amount_nanos)} {b.period} "
+            f"({b.timezone}), thresholds {b.thresholds}%, enforce {b.enforce}",
+            highlight=False,
+        )
+
+
+@app.command("bulk-set")
+def bulk_set_command(
+    scope: str = typer.Option("project", "--scope", help="Scope of every --id."),
+    ids: list[str] = typer.Option([], "--id", help="Id to set (repeatable)."),
+    amount: str | None = typer.Option(None, "--amount", help="USD for every --id."),
+    from_file: Path | None = typer.Option(None, "--from-file", help="CSV: scope,id,amount."),
+    period: str = typer.Option("monthly", "--period", help="monthly, quarterly or yearly."),
+    yes: bool = YES,
+    fmt: Fmt = FORMAT,
+    org: str | None = ORG,
+) -> None:
+    """Set many budgets at once, after a preview: current → new, delta, totals."""
+    specs = [BudgetSpec(scope, i, _amount(amount), period) for i in ids] if amount else []
+    if ids and not amount:
+        raise fail("--id needs --amount")
+    if from_file is not None:
+        with from_file.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                specs.append(BudgetSpec(row["scope"], row["id"], _amount(row["amount"]), period))
+    if not specs:
+        raise fail("nothing to set: give --id ... --amount, or --from-file")
+    with _org(org) as (session, o):
+        preview = preview_bulk(session, o, specs)
+        if fmt == Fmt.json:
+            print_json(preview.to_json())
+        else:
+            table = Table(title="Budgets to set", title_justify="left", header_style="bold")
+            for name in ("Scope", "Id", "Current", "New", "Delta"):
+                table.add_column(name, justify="right" if name[0] in "CND" else "left")
+            for r in preview.rows:
+                table.add_row(r.scope, r.scope_id, format_usd(r.current_nanos),
+                              format_usd(r.new_nanos), format_usd(r.delta_nanos))  # fmt: skip
+            print_table(table)
+            console.print(
+                f"Total {format_usd(preview.total_before_nanos)} → "
+                f"{format_usd(preview.total_after_nanos)}",
+                highlight=False,
+            )
+        if not yes and not typer.confirm(f"Set {len(specs)} budget(s)?", err=True):
+            raise typer.Exit(1)
+        apply_bulk(session, o, specs, actor())
+        session.commit()
+        console.print(f"Set {len(specs)} budget(s).", highlight=False)
+
+
+@app.command("list")
+def list_command(org: str | None = ORG, fmt: Fmt = FORMAT) -> None:
+    """Every budget (all organizations unless --org)."""
+    ctx = get_context()
+    with ctx.session_factory() as session:
+        rows = list_budgets(session, ensure_organization(session, org) if org else None)
+        data = [budget_json(b, slug) for b, slug in rows]
+    if fmt == Fmt.json:
+        print_json(data)
+        return
+    table = Table(title="Budgets", title_justify="left", header_style="bold")
+    for name in ("Org", "Scope", "Id", "Amount", "Period", "Zone", "Thresholds", "Enforce"):
+        table.add_column(name)
+    for d in data:
+        table.add_row(d["org"], d["scope"], d["id"], f"${d['amount_usd']}", d["period"],
+                      d["timezone"], ",".join(map(str, d["thresholds"])), d["enforce"])  # fmt: skip
+    print_table(table)
+
+
+@app.command("delete")
+def delete_command(
+    scope: str = SCOPE,
+    scope_id: str = typer.Option(..., "--id", help="The budget's id."),
+    yes: bool = YES,
+    org: str | None = ORG,
+) -> None:
+    """Delete one budget."""
+    if not yes and not typer.confirm(f"Delete the {scope} budget {scope_id}?", err=True):
+        raise typer.Exit(1)
+    with _org(org) as (session, o):
+        if not delete_budget(session, o, scope, scope_id, actor()):
+            raise fail(f"no {scope} budget {scope_id} in {o.slug}")
+        session.commit()
+    console.print(f"Deleted the {scope} budget {scope_id}.", highlight=False)
+
+
+@app.command("reset")
+def reset_command(yes: bool = YES, org: str | None = ORG) -> None:
+    """Delete every budget of the organization (asks first)."""
+    with _org(org) as (session, o):
+        n = len(list_budgets(session, o))
+        if not yes and not typer.confirm(f"Delete all {n} budgets of {o.slug}?", err=True):
+            raise typer.Exit(1)
+        reset_budgets(session, o, actor())
+        session.commit()
+    console.print(f"Deleted {n} budget(s).", highlight=False)
+
+
+@app.command("history")
+def history_command(
+    scope: str | None = typer.Option(None, "--scope"),
+    scope_id: str | None = typer.Option(None, "--id"),
+    org: str | None = ORG,
+) -> None:
+    """Edits of budgets, newest first (JSON)."""
+    with _org(org) as (session, o):
+        print_json([edit_json(e) for e in budget_history(session, o, scope, scope_id)])
+
+
+def _usd(text: str) -> str:
+    return format_usd(to_nanos(text))
+
+
+@app.command("check")
+def check_command(
+    fmt: Fmt = FORMAT,
+    no_anomalies: bool = typer.Option(False, "--no-anomalies", help="Skip the anomaly scan."),
+) -> None:
+    """Evaluate every budget now, send the alerts that are due, and print the status."""
+    ctx = get_context()
+    result = evaluate_all(ctx.session_factory, ctx.settings, anomalies=not no_anomalies)
+    if fmt == Fmt.json:
+        print_json(result.budgets)
+    else:
+        table = Table(title="Budgets", title_justify="left", header_style="bold")
+        for name in ("Scope", "Id", "Period", "Budget", "Spent", "%", "Status", "Forecast",
+                     "Runs out", "Basis"):  # fmt: skip
+            table.add_column(name)
+        for b in result.budgets:
+            table.add_row(b["scope"], b["id"], f"{b['period_start']} – {b['period_end']} "
+                          f"{b['timezone']}", _usd(b["budget_usd"]), _usd(b["spent_usd"]),
+                          f"{b['percent']:.1f}", b["status"], _usd(b["forecast_usd"]),
+                          b["runs_out_on"] or "—", b["spend_basis"])  # fmt: skip
+        print_table(table)
+        console.print(f"{len(result.sent)} alert(s) sent.", highlight=False)
+    for error in result.errors:
+        err_console.print(f"[yellow]warning:[/] {error}", highlight=False)
+
+
+@app.command("alerts")
+def alerts_command(budget_id: int | None = typer.Option(None, "--budget")) -> None:
+    """Alert history, newest first (JSON)."""
+    with get_context().session_factory() as session:
+        print_json([event_json(e) for e in alert_history(session, budget_id)])
+
+
+@app.command("enforce")
+def enforce_command(
+    scope: str = SCOPE,
+    scope_id: str = typer.Option(..., "--id"),
+    undo: bool = typer.Option(False, "--undo", help="Undo this period's action instead."),
+    yes: bool = YES,
+    org: str | None = ORG,
+) -> None:
+    """Preview, then apply (or --undo) the enforcement of an over-budget budget."""
+    with _org(org) as (session, o):
+        b = get_budget(session, o, scope, scope_id)
+        if b is None:
+            raise fail(f"no {scope} budget {scope_id} in {o.slug}")
+        state = evaluate_budget(session, o, b)
+        action = enforcement.propose(session, o, b, state)
+        if action is None:
+            raise fail(f"nothing to enforce: status {state.status}, enforce {b.enforce}")
+        for line in enforcement.preview(b, state) if not undo else ["Undo: " + str(action.detail)]:
+            console.print(f"  {line}", highlight=False)
+        if not yes and not typer.confirm("Go ahead?", err=True):
+            raise typer.Exit(1)
+        client = client_for(session, o)
+        run = enforcement.restore if undo else enforcement.apply
+        done = run(session, client, action, actor())
+        print_json(enforcement.action_json(done))
+        if done.status in ("failed", "restore-failed"):
+            raise typer.Exit(1)

@@ -1,0 +1,83 @@
+"""Teams showback: each dollar counted once inside a team (a member user's spend inside a member
+project is not added again), the unassigned remainder, and totals that add up in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.ledger_helpers import bucket, cost, page, write_json
+from tests.web.conftest import PASSWORD, sign_in
+from usage_tracker.db.engine import transaction
+from usage_tracker.domain.money import to_nanos
+from usage_tracker.services.accounts import create_account
+from usage_tracker.services.chargeback import showback, to_csv, to_xlsx
+from usage_tracker.services.imports import import_file
+from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.teams import create_team, set_members
+from usage_tracker.settings import Settings
+from usage_tracker.web import create_app
+
+JULY = (date(2024, 7, 1), date(2024, 7, 31))
+
+
+@pytest.fixture
+def ledger(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
+    """July 2024: proj_a $10 by u1 + $5 by u2; proj_b $7 by u1, $3 by u3 — $25 in all."""
+    rows = [cost("10", "proj_a", user_id="u1"), cost("5", "proj_a", user_id="u2"),
+            cost("7", "proj_b", user_id="u1"), cost("3", "proj_b", user_id="u3")]  # fmt: skip
+    import_file(session_factory, "acme", write_json(tmp_path / "c.json", page([bucket(2, rows)])))
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        create_team(session, org, "search", "CC-1")
+        set_members(session, org, "search", projects=["proj_a"], users=["u1"])
+        create_team(session, org, "ads")
+        set_members(session, org, "ads", users=["u3"])
+    return session_factory
+
+
+def test_each_dollar_counts_once(ledger: sessionmaker[Session]) -> None:
+    with ledger() as session:
+        result = showback(session, ensure_organization(session, "acme"), *JULY)
+    by_team = {r.team: r.cost_nanos for r in result.rows}
+    # proj_a $15 (u1's $10 in it counted once) + u1 outside proj_a $7
+    assert by_team["search"] == to_nanos(22)
+    assert by_team["ads"] == to_nanos(3)
+    assert by_team["(unassigned)"] == 0
+    assert by_team["(total)"] == to_nanos(25)
+    parts = [r.cost_nanos or 0 for r in result.rows if r.team != "(total)"]
+    assert sum(parts) == by_team["(total)"]
+    rows = list(csv.DictReader(io.StringIO(to_csv(result))))
+    assert sum(float(r["cost_usd"]) for r in rows if r["team"] != "(total)") == pytest.approx(25)
+    assert to_xlsx(result)[:2] == b"PK"
+
+
+def test_teams_page_downloads_and_json_twin(
+    ledger: sessionmaker[Session], settings: Settings
+) -> None:
+    with transaction(ledger) as session:
+        create_account(session, "val", PASSWORD, "viewer")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        sign_in(client, "val")
+        page_html = client.get("/teams?org=acme&from_month=2024-07&to_month=2024-07").text
+        assert "search" in page_html and "CC-1" in page_html and "$22.00" in page_html
+        data = client.get(
+            "/api/v1/teams/showback?org=acme&from_month=2024-07&to_month=2024-07"
+        ).json()
+        with ledger() as session:
+            expected = showback(session, ensure_organization(session, "acme"), *JULY).to_json()
+        assert data == {"org": "acme", "rows": expected}
+        assert client.get("/api/v1/teams").json()["acme"][0]["name"] == "ads"
+        got = client.get("/teams/showback.csv?org=acme&from_month=2024-07&to_month=2024-07")
+        assert got.headers["content-type"].startswith("text/csv")
+        assert [r["team"] for r in csv.DictReader(io.StringIO(got.text))][-1] == "(total)"
+        xlsx = client.get("/teams/showback.xlsx?org=acme&from_month=2024-07&to_month=2024-07")
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    app.state.engine.dispose()
