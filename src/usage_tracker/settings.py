@@ -43,6 +43,46 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL", "USAGE_TRACKER_OPENAI_BASE_URL"),
     )
 
+    sync_interval_minutes: int = Field(
+        default=60, ge=0, description="Minutes between scheduled syncs in `serve`; 0 turns it off."
+    )
+    sync_trailing_days: int = Field(
+        default=3, ge=0, le=60, description="Days re-pulled on every sync (recent buckets change)."
+    )
+    sync_backfill_days: int = Field(
+        default=90, ge=1, le=3660, description="Days a first sync (or `sync --full`) pulls."
+    )
+    sync_hourly_completions: bool = Field(
+        default=False, description="Also sync completions usage in hourly buckets."
+    )
+    sync_max_pages: int = Field(
+        default=10_000, ge=1, description="Most pages one Admin API pull follows (has_more bound)."
+    )
+    sync_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Read timeout of each Admin API request, in seconds."
+    )
+    sync_max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed Admin API request (429, 5xx…)."
+    )
+
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail alerts.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (587 with STARTTLS).")
+    smtp_from: str = Field(
+        default="usage-tracker@localhost", description="From address of alert e-mails."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, when needed.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP with STARTTLS.")
+    budget_check_interval_minutes: int = Field(
+        default=15, ge=0, description="Minutes between budget evaluations in `serve`; 0: off."
+    )
+    anomaly_min_usd: float = Field(
+        default=10.0, ge=0, description="Smallest daily excess (USD) that can be an anomaly."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for `/metrics`; unset: the endpoint is off."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _non_empty_url(cls, value: str | None) -> str | None:
@@ -69,6 +109,22 @@ class Settings(BaseSettings):
             if self.openai_admin_key
             else "not set",
             "openai_base_url": self.openai_base_url or "SDK default",
+            "smtp_host": self.smtp_host or "not set",
+            "smtp_port": self.smtp_port,
+            "smtp_from": self.smtp_from,
+            "smtp_username": self.smtp_username or "not set",
+            "smtp_password": "set" if self.smtp_password else "not set",
+            "smtp_starttls": self.smtp_starttls,
+            "budget_check_interval_minutes": self.budget_check_interval_minutes,
+            "anomaly_min_usd": self.anomaly_min_usd,
+            "metrics_token": "set" if self.metrics_token else "not set",
+            "sync_interval_minutes": self.sync_interval_minutes,
+            "sync_trailing_days": self.sync_trailing_days,
+            "sync_backfill_days": self.sync_backfill_days,
+            "sync_hourly_completions": self.sync_hourly_completions,
+            "sync_max_pages": self.sync_max_pages,
+            "sync_timeout_seconds": self.sync_timeout_seconds,
+            "sync_max_retries": self.sync_max_retries,
         }
 
 

@@ -137,6 +137,7 @@ class FakeOrg:
     now: int
     projects: list[FakeProject] = field(default_factory=list)
     users: list[FakeUser] = field(default_factory=list)
+    former_users: list[FakeUser] = field(default_factory=list)  # removed; may still own keys
     service_accounts: list[FakeServiceAccount] = field(default_factory=list)
     project_users: list[FakeProjectUser] = field(default_factory=list)
     api_keys: list[FakeApiKey] = field(default_factory=list)
@@ -158,6 +159,10 @@ class FakeOrg:
 
     def user(self, user_id: str) -> FakeUser | None:
         return next((u for u in self.users if u.id == user_id), None)
+
+    def key_owner(self, user_id: str) -> FakeUser | None:
+        """A key's owning user, also when that user has since left the organization."""
+        return self.user(user_id) or next((u for u in self.former_users if u.id == user_id), None)
 
     def service_account(self, account_id: str) -> FakeServiceAccount | None:
         return next((a for a in self.service_accounts if a.id == account_id), None)

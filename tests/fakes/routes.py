@@ -235,3 +235,8 @@ ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
     ("*", "/organization/spend_limit", org_spend_limit),
     ("GET", "/organization/spend_alerts", org_spend_alerts),
 ]
+
+# Access changes (users leaving, invites, project users, service accounts) answer first.
+from tests.fakes.members import MEMBER_ROUTES  # noqa: E402
+
+ROUTES[:0] = MEMBER_ROUTES

@@ -67,7 +67,7 @@ def service_account(a: FakeServiceAccount) -> dict[str, Any]:
 def api_key(org: FakeOrg, k: FakeApiKey) -> dict[str, Any]:
     owner: dict[str, Any] = {"type": k.owner_type}
     if k.owner_type == "user":
-        u = org.user(k.owner_id)
+        u = org.key_owner(k.owner_id)
         assert u is not None, f"key {k.id} owned by unknown user {k.owner_id}"
         owner["user"] = {
             "id": u.id,

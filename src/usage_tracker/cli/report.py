@@ -11,14 +11,7 @@ import typer
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.render import breakdown_table, print_csv, print_json, print_table
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.reports import (
-    ReportQuery,
-    breakdown,
-    data_bounds,
-    group_metrics,
-    previous_period,
-    summary,
-)
+from usage_tracker.services.report_types import ReportQuery, previous_period
 
 app = typer.Typer(
     help="Reports: cost, requests and tokens over a date range.", no_args_is_help=True
@@ -49,6 +42,8 @@ def _query(
     model: str | None = None,
     api_key: str | None = None,
 ) -> ReportQuery:
+    from usage_tracker.services.reports import data_bounds  # SQLAlchemy loads on use
+
     ctx = get_context()
     start, end = _date(since, "--since"), _date(until, "--until")
     if start is None or end is None:
@@ -86,6 +81,8 @@ def summary_command(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
 ) -> None:
     """Total cost, requests and tokens, with the change against the previous period."""
+    from usage_tracker.services.reports import summary
+
     q = _query(since, until, org, project, user, model, api_key)
     with get_context().session_factory() as session:
         result = summary(session, q)
@@ -125,6 +122,8 @@ def _breakdown_command(by: str, title: str, default_top: int | None = None) -> C
         top: int | None = TOP,
         fmt: Format = FORMAT,
     ) -> None:
+        from usage_tracker.services.reports import breakdown, group_metrics
+
         q = _query(since, until, org, project, user, model, api_key)
         split = "model" if show_breakdown and by != "model" else None
         with get_context().session_factory() as session:
@@ -153,3 +152,27 @@ for _name, _by, _title in (
     ("endpoints", "endpoint", "Endpoints"),
 ):
     app.command(_name)(_breakdown_command(_by, _title))
+
+
+@app.command("reconcile")
+def reconcile_command(
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    org: str | None = ORG,
+    project: str | None = PROJECT,
+    model: str | None = MODEL,
+    top: int = typer.Option(20, "--top", min=1, help="Rows of each table shown (table format)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Estimated (usage × prices) against billed cost per day × project × model, with drift,
+    and billed cost allocated to users and keys."""
+    from usage_tracker.cli.reconcile_render import print_reconciliation
+    from usage_tracker.services.reconcile import reconcile
+
+    q = _query(since, until, org, project, None, model, None)
+    with get_context().session_factory() as session:
+        result = reconcile(session, q)
+    if fmt == Format.json:
+        print_json(result.to_json())
+    else:
+        print_reconciliation(result, top)

@@ -18,11 +18,16 @@ def serve_command(
     ),
 ) -> None:
     """Start the web dashboard (migrates the database to the newest schema first)."""
+    from usage_tracker.services.scheduler import start_scheduler
+    from usage_tracker.services.sync import sync_now
+    from usage_tracker.services.sync_status import sync_status_rows
     from usage_tracker.web import create_app
+    from usage_tracker.web.sync_hook import SyncHook
 
     ctx = get_context()
-    ctx.session_factory  # noqa: B018  (brings the database up to date before the app reads it)
-    app = create_app(ctx.settings)
+    settings, factory = ctx.settings, ctx.session_factory  # migrates before the app reads
+    hook = SyncHook(status=sync_status_rows, run=lambda sf, org: sync_now(sf, settings, org))
+    app = create_app(settings, sync=hook)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     console.print(f"Usage Tracker dashboard on [bold]{base}/[/]", highlight=False)
@@ -35,15 +40,19 @@ def serve_command(
         )
     else:
         console.print("Sign in with your account (`usage-tracker users list` shows them).")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=proxy_ips,
-        log_level="info",
-        server_header=False,
-    )
+    stop = start_scheduler(settings, factory)
+    try:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            forwarded_allow_ips=proxy_ips,
+            log_level="info",
+            server_header=False,
+        )
+    finally:
+        stop()
 
 
 if __name__ == "__main__":

@@ -79,6 +79,9 @@ class Metrics:
     output_tokens: int = 0
     input_audio_tokens: int = 0
     output_audio_tokens: int = 0
+    # Estimated cost (usage × unit prices, services/estimates.py); None when unknown.
+    estimated_cost_nanos: int | None = None
+    unpriced_models: list[str] = field(default_factory=list)
 
     @property
     def total_tokens(self) -> int:
@@ -97,6 +100,8 @@ class Metrics:
             "input_audio_tokens": self.input_audio_tokens,
             "output_audio_tokens": self.output_audio_tokens,
             "total_tokens": self.total_tokens,
+            "estimated_cost_usd": usd_string(self.estimated_cost_nanos),
+            "unpriced_models": self.unpriced_models,
         }
 
 

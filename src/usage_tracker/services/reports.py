@@ -10,15 +10,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostRollup, Organization, RecordSet, RecordSetDay, UsageRollup
+from usage_tracker.db.queries.rollups import month_end
 from usage_tracker.services.directory import labels
+from usage_tracker.services.estimates import add_estimates
 from usage_tracker.services.record_sets import (
     Choice,
     candidate_sets,
     choose,
+    day_ranges,
     rollup_condition,
 )
 from usage_tracker.services.report_types import (
@@ -119,29 +122,85 @@ def _where(table: Any, choices: list[Choice], q: ReportQuery, costs: bool) -> li
     return conditions
 
 
+# Day totals on record_set_days answer unfiltered questions without reading rollup rows.
+_DAY_TOTALS = all(hasattr(RecordSetDay, c) for c in USAGE_SUMS.values())
+
+
+def _use_day_totals(q: ReportQuery) -> bool:
+    return _DAY_TOTALS and not _filters(q)
+
+
+def _day_condition(choices: list[Choice]) -> ColumnElement[bool]:
+    """The record_set_days rows of the chosen days (whole months as their days), with data."""
+    parts: list[ColumnElement[bool]] = []
+    for c in choices:
+        spans = [(m, month_end(m)) for m in c.months] + day_ranges(c.days)
+        for lo, hi in spans:
+            rs = RecordSetDay.record_set_id == c.record_set_id
+            parts.append(and_(rs, RecordSetDay.day.between(lo, hi)))
+    if not parts:
+        return and_(False)  # type: ignore[arg-type]
+    return and_(or_(*parts), RecordSetDay.rows > 0)
+
+
+def _totals_table(costs: bool, use_days: bool) -> tuple[Any, list[Any]]:
+    """The table to sum and its value columns: day totals, or the rollup."""
+    table: Any = RecordSetDay if use_days else (CostRollup if costs else UsageRollup)
+    columns = [table.amount_nanos] if costs else [getattr(table, c) for c in USAGE_SUMS.values()]
+    return table, columns
+
+
 def summary(session: Session, q: ReportQuery) -> Summary:
     out = Summary(since=q.since, until=q.until)
+    use_days = _use_day_totals(q)
     cost = _cost_choices(session, q, set())
     if cost is not None:
-        total = session.scalar(
-            select(func.coalesce(func.sum(CostRollup.amount_nanos), 0)).where(
-                *_where(CostRollup, cost, q, True)
-            )
-        )
+        _, (amount,) = _totals_table(True, use_days)
+        where = [_day_condition(cost)] if use_days else _where(CostRollup, cost, q, True)
+        total = session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where))
         out.cost_nanos = int(total or 0)
     usage = _usage_choices(session, q, set())
     if usage:
+        _, columns = _totals_table(False, use_days)
+        where = [_day_condition(usage)] if use_days else _where(UsageRollup, usage, q, False)
         sums = session.execute(
-            select(
-                *(func.coalesce(func.sum(getattr(UsageRollup, c)), 0) for c in USAGE_SUMS.values())
-            ).where(*_where(UsageRollup, usage, q, False))
+            select(*(func.coalesce(func.sum(c), 0) for c in columns)).where(*where)
         ).one()
         for name, value in zip(USAGE_SUMS, sums, strict=True):
             setattr(out, name, int(value))
-    out.active_users = len(_distinct(session, q, "user"))
-    out.projects = len(_distinct(session, q, "project"))
-    out.models = len(_distinct(session, q, "model"))
+    found = _distinct_many(session, q, ("user", "project", "model"))
+    out.active_users = len(found["user"])
+    out.projects = len(found["project"])
+    out.models = len(found["model"])
+    add_estimates(session, q, None, [out])
     return out
+
+
+def _distinct_many(session: Session, q: ReportQuery, dims: tuple[str, ...]) -> dict[str, set[str]]:
+    """`_distinct` of several dimensions; dimensions whose record-set choice is the same are
+    read in one pass over the rollup."""
+    found: dict[str, set[str]] = {dim: set() for dim in dims}
+    table: Any
+    for costs, table in ((True, CostRollup), (False, UsageRollup)):
+        passes: dict[str, tuple[list[Choice], list[tuple[str, str]]]] = {}
+        for dim in dims:
+            choices = (_cost_choices if costs else _usage_choices)(session, q, {dim})
+            column_name = _COLUMNS[dim][0 if costs else 1]
+            if not choices or column_name is None:
+                continue
+            key = repr([(c.record_set_id, c.months, c.days) for c in choices])
+            passes.setdefault(key, (choices, []))[1].append((dim, column_name))
+        activity = table.amount_nanos if costs else table.num_model_requests
+        for choices, wanted in passes.values():
+            columns = [getattr(table, name) for _, name in wanted]
+            query = (
+                select(*columns).distinct().where(*_where(table, choices, q, costs), activity != 0)
+            )
+            for row in session.execute(query):
+                for (dim, _), value in zip(wanted, row, strict=True):
+                    if value:
+                        found[dim].add(value)
+    return found
 
 
 def _distinct(session: Session, q: ReportQuery, dim: str) -> set[str]:
@@ -200,6 +259,7 @@ def breakdown(
         result.sort(key=lambda r: (-(r.cost_nanos or 0), -r.requests, r.key or ""))
     if top is not None:
         result = result[:top]
+    add_estimates(session, q, by, result)
     if by in ("user", "project", "api_key"):
         names = labels(session, by, (r.key for r in result))
         for row in result:
@@ -225,9 +285,13 @@ def _collect(
     split: str | None,
     rows: dict[str | None, BreakdownRow],
 ) -> None:
-    table: Any = CostRollup if costs else UsageRollup
+    use_days = by in ("day", "week") and split is None and _use_day_totals(q)
+    table, columns = _totals_table(costs, use_days)
+    values = [func.sum(c) for c in columns]
     group: list[Any] = []
-    if by in TIME_DIMENSIONS:
+    if use_days:
+        group += [literal("day"), table.day]
+    elif by in TIME_DIMENSIONS:
         group += [table.grain, table.period]
     elif by == "endpoint":
         group.append(table.record_set_id)
@@ -238,12 +302,11 @@ def _collect(
     split_col = _COLUMNS[split][0 if costs else 1] if split else None
     if split_col:
         group.append(getattr(table, split_col))
-    values = (
-        [func.sum(table.amount_nanos)]
-        if costs
-        else [func.sum(getattr(table, c)) for c in USAGE_SUMS.values()]
-    )
-    query = select(*group, *values).where(*_where(table, choices, q, costs)).group_by(*group)
+    if use_days:
+        query = select(*group, *values).where(_day_condition(choices)).group_by(table.day)
+    else:
+        where = _where(table, choices, q, costs)
+        query = select(*group, *values).where(*where).group_by(*group)
     kinds = {c.record_set_id: c.kind for c in choices}
     for record in session.execute(query):
         parts = list(record)

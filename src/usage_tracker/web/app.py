@@ -18,7 +18,26 @@ from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
 from usage_tracker.web.render import render
-from usage_tracker.web.routes import api, auth, data, docs, exports, pages
+from usage_tracker.web.routes import (
+    api,
+    auth,
+    budgets_routes,
+    data,
+    docs,
+    exports,
+    governance_api,
+    governance_apply,
+    governance_audit,
+    governance_directory,
+    governance_keys,
+    governance_limits,
+    governance_ops,
+    governance_templates,
+    members,
+    metrics,
+    pages,
+    teams,
+)
 from usage_tracker.web.security import (
     SecurityHeadersMiddleware,
     SessionMiddleware,
@@ -69,6 +88,18 @@ def create_app(
         docs.router,
         exports.router,
         data.router,
+        budgets_routes.router,
+        teams.router,
+        metrics.router,
+        governance_api.router,
+        governance_limits.router,
+        governance_ops.router,
+        governance_templates.router,
+        governance_apply.router,
+        governance_keys.router,
+        governance_directory.router,
+        governance_audit.router,
+        members.router,
         pages.router,
     ):
         app.include_router(router)
