@@ -42,15 +42,15 @@ venv: $(STAMP) ## Create or update .venv from uv.lock (with the dev group)
 
 # --- the two README commands ----------------------------------------------------------------
 
-run: $(STAMP) ## Migrate the database, load demo data if it is empty, and serve
+run: $(STAMP) ## Migrate, then sync (OPENAI_ADMIN_KEY set) or load the demo into an empty database, and serve
 	$(CLI) db upgrade
-	$(CLI) demo --if-empty
-	@if grep -q ' serve ' <<<"$$($(CLI) --help)"; then \
-		echo "+ $(CLI) serve"; exec $(CLI) serve; \
+	@if [ -n "$${OPENAI_ADMIN_KEY:-}" ]; then \
+		echo "+ $(CLI) sync"; \
+		$(CLI) sync || echo "The sync reported errors (above); the dashboard starts anyway."; \
 	else \
-		echo "+ $(CLI) report monthly"; $(CLI) report monthly; \
-		echo "+ $(CLI) report projects"; $(CLI) report projects; \
+		echo "+ $(CLI) demo --if-empty"; $(CLI) demo --if-empty; \
 	fi
+	$(CLI) serve
 
 test: $(STAMP) system-packages ## Lint, type-check and run every test (SQLite and a temp PostgreSQL)
 	scripts/with-postgres.sh $(MAKE) --no-print-directory check
