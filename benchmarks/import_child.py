@@ -61,6 +61,12 @@ class TreePeak(threading.Thread):
             self.peak = max(self.peak, _tree_rss())
 
 
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str]) -> int:
     from usage_tracker.db.engine import make_engine, make_session_factory
     from usage_tracker.services.imports import import_file
@@ -73,8 +79,10 @@ def main(argv: list[str]) -> int:
     sampler.start()
     for path in paths:
         t0 = time.perf_counter()
+        cpu0 = _cpu()
         result = import_file(factory, "bench", Path(path))
         seconds = time.perf_counter() - t0
+        cpu1 = _cpu()
         out["files"].append(
             {
                 "file": Path(path).name,
@@ -82,6 +90,8 @@ def main(argv: list[str]) -> int:
                 "rows": result.rows,
                 "buckets": result.buckets,
                 "seconds": seconds,
+                "cpu": cpu1[0] - cpu0[0],  # this process, user + system seconds
+                "reader_cpu": cpu1[1] - cpu0[1],  # its finished reader processes
                 "message": result.message,
             }
         )

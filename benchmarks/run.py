@@ -175,7 +175,11 @@ def bench_backend(kind: str, base: str, files: BenchFiles, args: argparse.Namesp
         fig = run_import(url, [files.usage, files.costs])
         for f in fig.files:
             rate = f["rows"] / f["seconds"] if f["seconds"] else 0
-            print(f"  {f['file']}: {f['rows']:,} rows in {f['seconds']:.1f} s ({rate:,.0f} rows/s)")
+            cpu = f"; CPU {f.get('cpu', 0):.1f} s importing, {f.get('reader_cpu', 0):.1f} s reader"
+            print(
+                f"  {f['file']}: {f['rows']:,} rows in {f['seconds']:.1f} s "
+                f"({rate:,.0f} rows/s{cpu})"
+            )
         print(
             f"  import: {fig.rows:,} rows in {fig.seconds:.1f} s = "
             f"{fig.rows_per_second:,.0f} rows/s, peak RSS {fig.peak_rss / 2**20:,.0f} MB "

@@ -16,7 +16,8 @@ from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import CostRollup, RecordSet, RecordSetDay, UsageRollup
 from usage_tracker.db.queries.rollups import refresh_days
 from usage_tracker.ingest.errors import ParseError
-from usage_tracker.ingest.json_stream import iter_buckets, iter_buckets_in_helper
+from usage_tracker.ingest.helper import iter_buckets_in_helper
+from usage_tracker.ingest.json_stream import iter_buckets
 from usage_tracker.services.imports import import_file
 from usage_tracker.services.reports import ReportQuery, breakdown, summary
 
@@ -98,7 +99,7 @@ def test_runner_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_reading_in_a_helper_process_gives_the_same_buckets_and_errors(tmp_path: Path) -> None:
     files = ensure_files(tmp_path, TINY, log=lambda _m: None)
     with files.usage.open("rb") as fh:
-        inline = list(iter_buckets(fh, "page", "u.json", rows=True, day_sums=False))
+        inline = list(iter_buckets(fh, "page", "u.json", rows=True))
     helper = list(iter_buckets_in_helper(str(files.usage), "page", "u.json"))
     assert helper == inline
 

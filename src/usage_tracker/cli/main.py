@@ -1,28 +1,50 @@
-"""Entry point of the `usage-tracker` command."""
+"""Entry point of the `usage-tracker` command.
+
+Command groups are imported when used (`cli/lazy.py`): `--help`, `--version` and a report
+start without loading the web app, the OpenAI client or the governance services.
+"""
 
 from __future__ import annotations
 
 import typer
 
-import usage_tracker.cli.audit as audit_cli
-import usage_tracker.cli.budgets as budgets_cli
-import usage_tracker.cli.channels as channels_cli
-import usage_tracker.cli.invites as invites_cli
-import usage_tracker.cli.keys as keys_cli
-import usage_tracker.cli.members as members_cli
-import usage_tracker.cli.projects as projects_cli
-import usage_tracker.cli.ratelimits as ratelimits_cli
-import usage_tracker.cli.teams as teams_cli
 from usage_tracker import __version__
-from usage_tracker.cli import db, orgs, prices, report, sync, tokens, users
 from usage_tracker.cli.context import reset_context
 from usage_tracker.cli.demo import demo_command
 from usage_tracker.cli.imports import import_command
 from usage_tracker.cli.info import info_command
+from usage_tracker.cli.lazy import LazyGroup, lazy
 from usage_tracker.cli.serve import serve_command
+from usage_tracker.cli.sync import sync_command
+
+ROOT = "usage-tracker"
+# name → (module, its Typer app's help), in the order `--help` lists them
+GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("db", "Database schema."),
+    "report": ("report", "Reports: cost, requests and tokens over a date range."),
+    "orgs": ("orgs", "Organizations and their admin keys."),
+    "prices": ("prices", "Unit prices for estimated cost."),
+    "users": ("users", "Dashboard accounts: create, list, disable, reset passwords."),
+    "tokens": ("tokens", "Read-only API tokens (Authorization: Bearer) for /api/v1."),
+    "ratelimits": ("ratelimits", "Rate limits: see, edit, template, disable and restore."),
+    "keys": ("keys", "API keys: inventory, hygiene flags, revocation."),
+    "audit": ("audit", "The audit log: who changed what, when, and the outcome."),
+    "budgets": ("budgets", "Budgets per organization, project, user, key or team."),
+    "channels": ("channels", "Alert channels: e-mail, Slack and generic webhooks."),
+    "teams": ("teams", "Teams: projects, users and keys grouped for chargeback."),
+    "members": (
+        "members",
+        "Organization members: roles, projects, keys; change a role, remove a member.",
+    ),
+    "invites": ("invites", "Invites to the organization: list, create, revoke."),
+    "projects": ("projects", "OpenAI projects: memberships and service accounts."),
+}
+for _name, (_module, _help) in GROUPS.items():
+    lazy(ROOT, _name, f"usage_tracker.cli.{_module}", "app", _help)
 
 app = typer.Typer(
-    name="usage-tracker",
+    name=ROOT,
+    cls=LazyGroup,
     help="See, control and govern what your organization spends on the OpenAI API.",
     no_args_is_help=True,
     add_completion=False,
@@ -50,20 +72,4 @@ app.command("import")(import_command)
 app.command("demo")(demo_command)
 app.command("info")(info_command)
 app.command("serve")(serve_command)
-app.add_typer(db.app, name="db")
-app.add_typer(report.app, name="report")
-app.add_typer(orgs.app, name="orgs")
-app.add_typer(prices.app, name="prices")
-app.command("sync")(sync.sync_command)
-app.add_typer(users.app, name="users")
-app.add_typer(tokens.app, name="tokens")
-app.add_typer(ratelimits_cli.app, name="ratelimits")
-app.add_typer(keys_cli.app, name="keys")
-app.add_typer(audit_cli.app, name="audit")
-app.add_typer(budgets_cli.app, name="budgets")
-app.add_typer(channels_cli.app, name="channels")
-app.add_typer(teams_cli.app, name="teams")
-report.app.command("teams")(teams_cli.report_teams_command)
-app.add_typer(members_cli.app, name="members")
-app.add_typer(invites_cli.app, name="invites")
-app.add_typer(projects_cli.app, name="projects")
+app.command("sync")(sync_command)

@@ -9,12 +9,23 @@ from enum import StrEnum
 import typer
 
 from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.lazy import LazyGroup, lazy
 from usage_tracker.cli.render import breakdown_table, print_csv, print_json, print_table
 from usage_tracker.domain.money import format_usd
 from usage_tracker.services.report_types import ReportQuery, previous_period
 
 app = typer.Typer(
-    help="Reports: cost, requests and tokens over a date range.", no_args_is_help=True
+    help="Reports: cost, requests and tokens over a date range.",
+    no_args_is_help=True,
+    cls=LazyGroup,
+)
+# `report teams` lives with the other team commands, imported when used.
+lazy(
+    "report",
+    "teams",
+    "usage_tracker.cli.teams",
+    "report_teams_command",
+    "Monthly showback per team (UTC months): cost, share, unassigned remainder, total.",
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
 from usage_tracker.cli.context import console, get_context
 
@@ -18,6 +17,8 @@ def serve_command(
     ),
 ) -> None:
     """Start the web dashboard (migrates the database to the newest schema first)."""
+    import uvicorn
+
     from usage_tracker.services.scheduler import start_scheduler
     from usage_tracker.services.sync import sync_now
     from usage_tracker.services.sync_status import sync_status_rows

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
-from usage_tracker.services.credentials import CredentialError, syncable_organizations
-from usage_tracker.services.sync import SyncResult, sync_organization
-from usage_tracker.services.sync_lease import LeaseHeld
-from usage_tracker.services.sync_status import lease_holder, sync_cursors, sync_history
+
+# The services (SQLAlchemy, the OpenAI client) are imported by the commands that use them, so
+# the CLI starts fast.
+if TYPE_CHECKING:
+    from usage_tracker.services.sync import SyncResult
 
 
 def _status(org: str | None) -> None:
+    from rich.table import Table
+
+    from usage_tracker.services.sync_status import lease_holder, sync_cursors, sync_history
+
     ctx = get_context()
     with ctx.session_factory() as session:
         runs = sync_history(session, org)
@@ -67,6 +71,8 @@ def sync_command(
     status: bool = typer.Option(False, "--status", help="Show the sync history; sync nothing."),
 ) -> None:
     """Pull costs, every usage endpoint and organization metadata from the Admin API."""
+    from usage_tracker.services.credentials import syncable_organizations
+
     if status:
         _status(org)
         return
@@ -90,6 +96,12 @@ def sync_command(
 
 
 def _sync_one(slug: str, start: date | None, full: bool) -> bool:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+    from usage_tracker.services.credentials import CredentialError
+    from usage_tracker.services.sync import sync_organization
+    from usage_tracker.services.sync_lease import LeaseHeld
+
     ctx = get_context()
     console.print(f"[bold]Syncing {slug}[/]", highlight=False)
     tasks: dict[str, TaskID] = {}

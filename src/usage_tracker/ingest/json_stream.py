@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import IO, Any
 
 import ijson
 
-from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS
+from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS, USAGE_ENDPOINTS, USAGE_METRICS
 from usage_tracker.domain.records import Bucket
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
+from usage_tracker.ingest.fast_json import iter_raw_buckets
 from usage_tracker.ingest.results import (
     ResultError,
     UsageRow,
@@ -21,7 +23,6 @@ from usage_tracker.ingest.results import (
     usage_row,
 )
 
-_PREFIX: dict[str, str] = {"page": "data.item", "pages": "item.data.item", "buckets": "item"}
 DAY = 86400
 
 
@@ -190,7 +191,7 @@ def _iter_buckets(
         if shape == "results":
             yield from _bare_results(stream, reader)
             return
-        for index, raw in enumerate(ijson.items(stream, _PREFIX[shape])):
+        for index, raw in enumerate(iter_raw_buckets(fh, shape, file_name, progress)):
             yield reader.bucket(raw, index)
     except ijson.JSONError as exc:
         raise ParseError(
@@ -206,6 +207,7 @@ def _with_day_sums(buckets: Iterator[Bucket]) -> Iterator[Bucket]:
     """Attach `day_sums` to the last bucket of each run of one UTC day (one bucket lookahead)."""
     held: Bucket | None = None
     sums: dict[tuple[Any, ...], list[tuple[int, ...]]] = {}
+    metrics: Any = None
     for bucket in buckets:
         if isinstance(bucket, RowBucket):
             bucket.summed = True
@@ -214,24 +216,45 @@ def _with_day_sums(buckets: Iterator[Bucket]) -> Iterator[Bucket]:
                 _close(held, sums)
                 sums = {}
             yield held
-        for row in getattr(bucket, "usage_rows", ()):
-            key = row[:_SUM_KEY]
-            found = sums.get(key)
-            if found is None:
-                sums[key] = [row[_SUM_FROM:]]
-            else:
-                found.append(row[_SUM_FROM:])
+        rows = getattr(bucket, "usage_rows", ())
+        if rows:
+            if metrics is None:
+                metrics = _metric_slots(bucket.kind)
+            for row in rows:
+                key = row[:_SUM_KEY]
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = [metrics(row)]
+                else:
+                    found.append(metrics(row))
         held = bucket
     if held is not None:
         _close(held, sums)
         yield held
 
 
+def _metric_slots(kind: str) -> Any:
+    """A getter of the row values of the metrics `kind` has (the others are always 0)."""
+    slots = [_SUM_FROM + USAGE_METRICS.index(m) for m in USAGE_ENDPOINTS[kind].metrics]
+    _SLOTS[kind] = slots
+    return itemgetter(*slots, _SUM_FROM)  # one more column, so that it always gives a tuple
+
+
+_SLOTS: dict[str, list[int]] = {}
+
+
 def _close(bucket: Bucket, sums: dict[tuple[Any, ...], list[tuple[int, ...]]]) -> None:
-    if isinstance(bucket, RowBucket) and not bucket.is_costs:
-        bucket.day_sums = [
-            (*key, *map(sum, zip(*parts, strict=True)), len(parts)) for key, parts in sums.items()
-        ]
+    if not isinstance(bucket, RowBucket) or bucket.is_costs or not sums:
+        return
+    zeros = [0] * len(USAGE_METRICS)
+    slots = [s - _SUM_FROM for s in _SLOTS[bucket.kind]]
+    out = []
+    for key, parts in sums.items():
+        totals = list(zeros)
+        for slot, total in zip(slots, map(sum, zip(*parts, strict=True)), strict=False):
+            totals[slot] = total
+        out.append((*key, *totals, len(parts)))
+    bucket.day_sums = out
 
 
 def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
@@ -258,76 +281,3 @@ def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
-
-
-# --- reading in a helper process -----------------------------------------------------------
-# Parsing JSON and building rows is about half an import's CPU time; on a machine with a spare
-# core a helper process does it while the importing process writes to the database. Buckets
-# cross a pipe pickled, in batches; errors come back as what the ParseError said.
-
-_BATCH_ROWS = 20_000
-
-
-def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
-    """Helper process: send `("b", buckets, bytes_read)` batches, then `("end",)`, or
-    `("error", file_name, position, expected)`."""
-    read = [0]
-
-    def progress(n: int) -> None:
-        read[0] += n
-
-    try:
-        batch: list[Bucket] = []
-        rows = 0
-        with open(path, "rb") as fh:
-            # The importing process sums the days: it has CPU to spare, this one has not.
-            for bucket in iter_buckets(fh, shape, file_name, progress, rows=True, day_sums=False):
-                batch.append(bucket)
-                rows += bucket.rows
-                if rows >= _BATCH_ROWS:
-                    conn.send(("b", batch, read[0]))
-                    batch, rows, read[0] = [], 0, 0
-        conn.send(("b", batch, read[0]))
-        conn.send(("end",))
-    except ParseError as exc:
-        conn.send(("error", exc.file_name, exc.position, exc.expected))
-    except BaseException as exc:  # anything else: say what, in the importing process
-        conn.send(("error", file_name, "reading", f"a readable file ({exc!r})"))
-    finally:
-        conn.close()
-
-
-def iter_buckets_in_helper(
-    path: str, shape: Shape, file_name: str, progress: Any = None
-) -> Iterator[Bucket]:
-    """`iter_buckets(..., rows=True)` of the file at `path`, parsed in a helper process."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    helper = ctx.Process(
-        target=_produce, args=(path, shape, file_name, send), name="usage-tracker-reader"
-    )
-    helper.daemon = True
-    helper.start()
-    send.close()
-    try:
-        while True:
-            try:
-                message = receive.recv()
-            except EOFError:
-                raise ParseError(file_name, "reading", "the reader process to finish") from None
-            if message[0] == "b":
-                _, batch, nbytes = message
-                if progress is not None and nbytes:
-                    progress(nbytes)
-                yield from batch
-            elif message[0] == "end":
-                return
-            else:
-                raise ParseError(message[1], message[2], message[3])
-    finally:
-        receive.close()
-        if helper.is_alive():
-            helper.terminate()
-        helper.join()

@@ -146,22 +146,23 @@ _BATCH = USAGE_DIMENSIONS.index("batch")
 _OTHER_DIMS = itemgetter(*(i for i, d in enumerate(USAGE_DIMENSIONS) if d != "batch"))
 _NO_KEY = object()  # a key no parsed result has: `get(_NO_KEY, 0)` is 0
 # Dimension tuples already known to need no `_text` (strings, non-empty, no whitespace at either
-# end; `batch` is checked apart, since True == 1). Groups repeat across millions of results, so a
-# lookup replaces most per-value checks; bounded.
-_GOOD_DIMS: set[tuple[Any, ...]] = set()
+# end; `batch` is checked apart, since True == 1), each mapped to its first copy. Groups repeat
+# across millions of results, so a lookup replaces most per-value checks, and rows share one set
+# of string objects per group (pickling memoizes them; less memory); bounded.
+_GOOD_DIMS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 _GOOD_DIMS_MAX = 100_000
 
 
-def _good_dims(dims: tuple[Any, ...]) -> bool:
+def _good_dims(dims: tuple[Any, ...]) -> tuple[Any, ...] | None:
     others = _OTHER_DIMS(dims)
     if not set(map(type, others)) <= _STR_OR_NONE or "" in others:
-        return False
+        return None
     if any(v.strip() != v for v in others if v is not None):
-        return False
+        return None
     if len(_GOOD_DIMS) > _GOOD_DIMS_MAX:
         _GOOD_DIMS.clear()
-    _GOOD_DIMS.add(dims)
-    return True
+    _GOOD_DIMS[dims] = dims
+    return dims
 
 
 class _RowPlan:
@@ -187,14 +188,12 @@ def usage_row(result: Mapping[str, Any], endpoint: str) -> UsageRow:
     metrics = tuple(map(get, plan.names, _ZEROS))
     types = set(map(type, metrics))
     dims = tuple(map(get, USAGE_DIMENSIONS))
-    if (
-        types <= _INT_OR_NONE
-        and type(dims[_BATCH]) in _BOOL_OR_NONE
-        and (dims in _GOOD_DIMS or _good_dims(dims))
-    ):
-        if _NONE in types:
-            metrics = tuple(0 if v is None else v for v in metrics)
-        return dims + plan.order(metrics)
+    if types <= _INT_OR_NONE and type(dims[_BATCH]) in _BOOL_OR_NONE:
+        good = _GOOD_DIMS.get(dims) or _good_dims(dims)
+        if good is not None:
+            if _NONE in types:
+                metrics = tuple(0 if v is None else v for v in metrics)
+            return good + plan.order(metrics)
     record = usage_record(result, endpoint)
     return tuple(record.dims.get(d) for d in USAGE_DIMENSIONS) + tuple(
         record.metrics.get(m, 0) for m in USAGE_METRICS

@@ -10,18 +10,25 @@ Estimates are computed when read, from the usage rollups, so a price edit applie
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import RecordSet, UsageRollup
+from usage_tracker.db.models.rollup import UsageDayModel
 from usage_tracker.domain.money import NANOS_PER_UNIT
 from usage_tracker.services.prices import PriceBook, price_book
-from usage_tracker.services.record_sets import candidate_sets, choose, rollup_condition
+from usage_tracker.services.record_sets import (
+    Choice,
+    candidate_sets,
+    choose,
+    day_ranges,
+    rollup_condition,
+)
 from usage_tracker.services.report_types import ReportQuery
 
 ESTIMATED_ENDPOINTS = (
@@ -63,20 +70,33 @@ def _parts(endpoint: str, m: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def estimate_nanos(
-    book: PriceBook, endpoint: str, model: str | None, m: dict[str, int]
+    book: PriceBook,
+    endpoint: str,
+    model: str | None,
+    m: dict[str, int],
+    cache: dict[Any, Decimal | None] | None = None,
 ) -> int | None:
-    """Estimated cost of one usage row in nano-dollars; None when a needed price is missing."""
+    """Estimated cost of one usage row in nano-dollars; None when a needed price is missing.
+
+    `cache` keeps each (model, kind)'s price per unit across the calls of one report."""
     if endpoint in FREE_ENDPOINTS:
         return 0
     total = Decimal(0)
     for kind, quantity in _parts(endpoint, m):
         if not quantity:
             continue
-        price = book.get(model, kind)
-        if price is None:
+        key = (id(book), model, kind)
+        if cache is not None and key in cache:
+            per = cache[key]
+        else:
+            price = book.get(model, kind)
+            per = None if price is None else price.per_quantity * NANOS_PER_UNIT
+            if cache is not None:
+                cache[key] = per
+        if per is None:
             return None
-        total += price.per_quantity * quantity
-    return int((total * NANOS_PER_UNIT).to_integral_value(ROUND_HALF_EVEN))
+        total += per * quantity
+    return int(total.to_integral_value(ROUND_HALF_EVEN))
 
 
 @dataclass
@@ -111,8 +131,24 @@ class Estimate:
         return self.nanos if self.priced or not self.unpriced_models else None
 
 
-def usage_cells(session: Session, q: ReportQuery, dims: Sequence[str]) -> list[UsageCell]:
-    """Usage of the estimated endpoints grouped by `dims` ("day" and report dimensions)."""
+@dataclass
+class SharedUsage:
+    """Usage a breakdown summed in its own pass over the rollups, per (record set, model, key):
+    when its choice of rows is the one the estimate would make, the estimate reads no more."""
+
+    choices: list[Choice]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # (rs, model, key, *METRICS)
+
+
+def usage_cells(
+    session: Session,
+    q: ReportQuery,
+    dims: Sequence[str],
+    shared: SharedUsage | None = None,
+    keys: Sequence[Any] | None = None,
+) -> list[UsageCell]:
+    """Usage of the estimated endpoints grouped by `dims` ("day" and report dimensions);
+    `keys`: only these values of the one report dimension (the rows a report shows)."""
     wanted = [d for d in dims if d in DIM_COLUMNS]
     required = {"model", *(DIM_COLUMNS[d] for d in wanted)}
     sets = [
@@ -124,46 +160,62 @@ def usage_cells(session: Session, q: ReportQuery, dims: Sequence[str]) -> list[U
     ]
     if not sets:
         return []
-    # Whole months come from the month rollups unless the caller needs single days.
-    choices = choose(session, sets, q.since, q.until, months="day" not in dims)
+    # By day and model at most, and no other filter: the per-day, per-model totals (thousands of
+    # rows a year). Else whole months from the month rollups unless single days are needed.
+    per_model = set(wanted) <= {"model"} and not (q.project or q.user or q.api_key)
+    table: Any = UsageDayModel if per_model else UsageRollup
+    choices = choose(session, sets, q.since, q.until, months="day" not in dims and not per_model)
     orgs = {s.id: s.organization_id for s in sets}
-    group: list[Any] = [UsageRollup.record_set_id, UsageRollup.model]
+    group: list[Any] = [table.record_set_id, table.model]
     if "day" in dims:
-        group.append(UsageRollup.period)
-    group += [getattr(UsageRollup, DIM_COLUMNS[d]) for d in wanted if d != "model"]
-    where = [rollup_condition(UsageRollup, choices)]
-    for dim, value in (("project", q.project), ("user", q.user), ("model", q.model),
-                       ("api_key", q.api_key)):  # fmt: skip
-        if value:
-            where.append(getattr(UsageRollup, DIM_COLUMNS[dim]) == value)
-    sums = [func.coalesce(func.sum(getattr(UsageRollup, m)), 0) for m in METRICS]
+        group.append(table.day if per_model else table.period)
+    group += [getattr(table, DIM_COLUMNS[d]) for d in wanted if d != "model"]
+    rows: Iterable[Sequence[Any]]
+    if shared is not None and not per_model and len(group) == 3 and shared.choices == choices:
+        rows = shared.rows
+    else:
+        where = [_day_model_condition(choices) if per_model else rollup_condition(table, choices)]
+        for dim, value in (("project", q.project), ("user", q.user), ("model", q.model),
+                           ("api_key", q.api_key)):  # fmt: skip
+            if value:
+                where.append(getattr(table, DIM_COLUMNS[dim]) == value)
+        if keys is not None and len(wanted) == 1:
+            column = getattr(table, DIM_COLUMNS[wanted[0]])
+            where.append(or_(column.in_([k for k in keys if k is not None]), column.is_(None)))
+        sums = [func.coalesce(func.sum(getattr(table, m)), 0) for m in METRICS]
+        rows = session.execute(select(*group, *sums).where(*where).group_by(*group))
     kinds = dict(
         session.execute(select(RecordSet.id, RecordSet.kind).where(RecordSet.id.in_(orgs))).all()
     )
     books: dict[int, PriceBook] = {}
+    cache: dict[Any, Decimal | None] = {}
+    names = [d for d in dims if d == "day"] + [d for d in wanted if d != "model"]
+    width = len(group)
     out = []
-    for row in session.execute(select(*group, *sums).where(*where).group_by(*group)):
-        values = list(row)
-        rs_id, model = values[0], values[1]
-        rest = values[2 : len(group)]
-        metrics = {m: int(v or 0) for m, v in zip(METRICS, values[len(group) :], strict=True)}
+    for row in rows:
+        rs_id, model = row[0], row[1]
+        if rs_id not in orgs:
+            continue
+        metrics = {m: int(v or 0) for m, v in zip(METRICS, row[width:], strict=True)}
         org_id = orgs[rs_id]
         book = books.get(org_id) or books.setdefault(org_id, price_book(session, org_id))
-        by_dim = dict(
-            zip(
-                [d for d in dims if d == "day"] + [d for d in wanted if d != "model"],
-                rest,
-                strict=True,
-            )
-        )
-        by_dim["model"] = model
-        by_dim["endpoint"] = kinds[rs_id]
-        key = tuple(by_dim.get(d) for d in dims)
         endpoint = kinds[rs_id]
-        out.append(
-            UsageCell(key, endpoint, model, metrics, estimate_nanos(book, endpoint, model, metrics))
-        )
+        by_dim = dict(zip(names, row[2:width], strict=True))
+        by_dim["model"] = model
+        by_dim["endpoint"] = endpoint
+        key = tuple(by_dim.get(d) for d in dims)
+        nanos = estimate_nanos(book, endpoint, model, metrics, cache)
+        out.append(UsageCell(key, endpoint, model, metrics, nanos))
     return out
+
+
+def _day_model_condition(choices: Sequence[Choice]) -> ColumnElement[bool]:
+    parts = [
+        and_(UsageDayModel.record_set_id == c.record_set_id, UsageDayModel.day.between(lo, hi))
+        for c in choices
+        for lo, hi in day_ranges(c.days)
+    ]
+    return or_(*parts) if parts else false()
 
 
 def estimate_by(
@@ -185,7 +237,13 @@ def _time_key(by: str, day: Any) -> str:
     return str(day.isoformat())
 
 
-def add_estimates(session: Session, q: ReportQuery, by: str | None, rows: Sequence[Any]) -> None:
+def add_estimates(
+    session: Session,
+    q: ReportQuery,
+    by: str | None,
+    rows: Sequence[Any],
+    shared: SharedUsage | None = None,
+) -> None:
     """Fill `estimated_cost_nanos` and `unpriced_models` of report rows keyed by `by`
     (None: a single summary). Line items have no usage, so they get no estimate."""
     if by == "line_item" or not rows:
@@ -197,7 +255,11 @@ def add_estimates(session: Session, q: ReportQuery, by: str | None, rows: Sequen
     else:
         dims = (by,)
     merged: dict[Any, Estimate] = defaultdict(Estimate)
-    for cell in usage_cells(session, q, dims):
+    # A short list of rows (a top N) needs the usage of its keys only.
+    keys = (
+        [getattr(r, "key", None) for r in rows] if by in DIM_COLUMNS and len(rows) <= 100 else None
+    )
+    for cell in usage_cells(session, q, dims, shared, keys):
         key = cell.key[0] if dims else None
         if by in ("day", "week", "month"):
             key = _time_key(by, key)

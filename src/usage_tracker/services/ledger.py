@@ -12,6 +12,7 @@ again later in the file, costs) is recomputed from the raw rows at `finish()`, a
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +31,7 @@ from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
 from usage_tracker.ingest.results import USAGE_ROW_COLUMNS, UsageRow
 
 _FLUSH_ROWS = 20000
+_WORD = re.compile(r"[\w-]+", re.ASCII)  # ISO days, grains
 _COST_COLUMNS = (
     "bucket_id",
     "record_set_id",
@@ -123,6 +125,37 @@ class _Sql:
         finally:
             cursor.close()
 
+    def bulk_with_heads(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        batches: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]],
+    ) -> None:
+        """SQLite: rows that share their leading columns (a bucket's ids, start and day), those
+        written into the statement once per batch; saves building a longer tuple per row."""
+        cursor = self.cursor()
+        try:
+            for head, rows in batches:
+                marks = ", ".join([*map(_literal, head), *["?"] * (len(columns) - len(head))])
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+                )
+        finally:
+            cursor.close()
+
+
+def _plain(head: tuple[Any, ...]) -> bool:
+    """Whether every value can be written into a statement as a literal (`_literal`)."""
+    return all(type(v) is int or (type(v) is str and _WORD.fullmatch(v)) for v in head)
+
+
+def _literal(value: Any) -> str:
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, str) and _WORD.fullmatch(value):
+        return f"'{value}'"
+    raise ValueError(f"not a plain literal: {value!r}")
+
 
 class LedgerWriter:
     """Replace buckets of record sets; call `finish()` once to bring rollups up to date."""
@@ -137,6 +170,8 @@ class LedgerWriter:
         self._kinds: dict[int, bool] = {}
         self._cost_rows: list[tuple[Any, ...]] = []
         self._usage_rows: list[tuple[Any, ...]] = []
+        self._usage_heads: list[tuple[tuple[Any, ...], list[UsageRow]]] = []
+        self._usage_count = 0
         self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
         self._sql = _Sql(session)
         self._stamp = self._sql.stamp(utcnow())
@@ -184,7 +219,7 @@ class LedgerWriter:
         self.summary.buckets += 1
         self.summary.rows += bucket.rows
         self.summary.see(day)
-        if len(self._cost_rows) + len(self._usage_rows) >= _FLUSH_ROWS:
+        if len(self._cost_rows) + len(self._usage_rows) + self._usage_count >= _FLUSH_ROWS:
             self._flush()
 
     def _bucket(self, record_set_id: int, bucket: Bucket, day: date, is_costs: bool) -> int:
@@ -289,7 +324,12 @@ class LedgerWriter:
         self, rs_id: int, bucket_id: int, start: int, day: date, rows: list[UsageRow]
     ) -> None:
         head = (bucket_id, rs_id, start, self._sql.day(day))
-        self._usage_rows.extend([head + row for row in rows])
+        if self._sql.name == "sqlite" and _plain(head):
+            # The bucket's own columns go into the statement, so rows bind as they come.
+            self._usage_heads.append((head, rows))
+            self._usage_count += len(rows)
+        else:
+            self._usage_rows.extend([head + row for row in rows])
 
     def _sum_day(self, rs_id: int, day: date, rows: list[UsageRow], given: Any) -> None:
         """Add rows to the in-memory day rollup of a run of buckets of one new day.
@@ -344,7 +384,6 @@ class LedgerWriter:
             self._dirty[rs_id].add(day)  # not one clean run: recompute from the rows
             return
         head = (rs_id, "day", self._sql.day(day))
-        rows = [(*head, *g) for g in given]
         self._flush()
         self.session.execute(
             delete(UsageRollup).where(
@@ -353,7 +392,11 @@ class LedgerWriter:
                 UsageRollup.period == day,
             )
         )
-        self._sql.bulk(UsageRollup.__tablename__, _ROLLUP_COLUMNS, rows)
+        if self._sql.name == "sqlite" and _plain(head):
+            self._sql.bulk_with_heads(UsageRollup.__tablename__, _ROLLUP_COLUMNS, [(head, given)])
+        else:
+            rows = [(*head, *g) for g in given]
+            self._sql.bulk(UsageRollup.__tablename__, _ROLLUP_COLUMNS, rows)
 
     def _flush(self) -> None:
         if self._cost_rows:
@@ -362,6 +405,9 @@ class LedgerWriter:
         if self._usage_rows:
             self._insert(UsageRecord.__tablename__, _USAGE_COLUMNS, self._usage_rows)
             self._usage_rows = []
+        if self._usage_heads:
+            self._sql.bulk_with_heads(UsageRecord.__tablename__, _USAGE_COLUMNS, self._usage_heads)
+            self._usage_heads, self._usage_count = [], 0
 
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if self._sql.fast:

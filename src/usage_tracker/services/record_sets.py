@@ -9,7 +9,7 @@ Whole months chosen for a set are read from the month rollup, other days from th
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -113,8 +113,9 @@ def _split(s: SetInfo, mine: set[date], all_days: set[date], months: bool) -> Ch
     by_month: dict[date, list[date]] = defaultdict(list)
     for day in mine:
         by_month[month_start(day)].append(day)
+    in_month: Counter[date] = Counter(month_start(d) for d in all_days) if months else Counter()
     for month, days in sorted(by_month.items()):
-        if months and len(days) == sum(1 for d in all_days if month_start(d) == month):
+        if months and len(days) == in_month[month]:
             choice.months.append(month)
         else:
             choice.days.extend(sorted(days))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import CostRollup, Organization, RecordSet, RecordSetDay, UsageRollup
 from usage_tracker.db.queries.rollups import month_end
 from usage_tracker.services.directory import labels
-from usage_tracker.services.estimates import add_estimates
+from usage_tracker.services.estimates import METRICS as ESTIMATE_METRICS
+from usage_tracker.services.estimates import SharedUsage, add_estimates
 from usage_tracker.services.record_sets import (
     Choice,
     candidate_sets,
@@ -229,8 +230,11 @@ def breakdown(
     *,
     top: int | None = None,
     split: str | None = None,
+    estimates: bool = True,
 ) -> list[BreakdownRow]:
-    """Rows keyed by `by`, largest cost first (time dimensions in date order)."""
+    """Rows keyed by `by`, largest cost first (time dimensions in date order).
+
+    `estimates=False` leaves `estimated_cost_nanos` unset, for callers that do not show it."""
     if by not in DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; choose one of {', '.join(DIMENSIONS)}")
     if split is not None and (split not in DIMENSIONS or split in TIME_DIMENSIONS or split == by):
@@ -244,8 +248,11 @@ def breakdown(
         for row in rows.values():
             row.cost_nanos = row.cost_nanos or 0
     usage = _usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
+    shared = None
     if usage is not None:
-        _collect(session, q, usage, False, by, None, rows)
+        if by in ("user", "project", "api_key") and top is None:
+            shared = SharedUsage(usage)  # the estimate reuses this pass when it can
+        _collect(session, q, usage, False, by, None, rows, shared)
     result = list(rows.values())
     if cost is not None:
         for row in result:
@@ -259,7 +266,8 @@ def breakdown(
         result.sort(key=lambda r: (-(r.cost_nanos or 0), -r.requests, r.key or ""))
     if top is not None:
         result = result[:top]
-    add_estimates(session, q, by, result)
+    if estimates:
+        add_estimates(session, q, by, result, shared)
     if by in ("user", "project", "api_key"):
         names = labels(session, by, (r.key for r in result))
         for row in result:
@@ -284,10 +292,13 @@ def _collect(
     by: str,
     split: str | None,
     rows: dict[str | None, BreakdownRow],
+    shared: SharedUsage | None = None,
 ) -> None:
     use_days = by in ("day", "week") and split is None and _use_day_totals(q)
     table, columns = _totals_table(costs, use_days)
     values = [func.sum(c) for c in columns]
+    if shared is not None:  # per record set and model too, with what estimates need
+        values += [func.sum(getattr(table, m)) for m in ESTIMATE_METRICS]
     group: list[Any] = []
     if use_days:
         group += [literal("day"), table.day]
@@ -302,6 +313,8 @@ def _collect(
     split_col = _COLUMNS[split][0 if costs else 1] if split else None
     if split_col:
         group.append(getattr(table, split_col))
+    if shared is not None:
+        group += [table.record_set_id, table.model]
     if use_days:
         query = select(*group, *values).where(_day_condition(choices)).group_by(table.day)
     else:
@@ -318,6 +331,9 @@ def _collect(
         else:
             key = parts.pop(0)
         split_key = parts.pop(0) if split_col else None
+        if shared is not None:
+            shared.rows.append((parts.pop(0), parts.pop(0), key, *parts[len(USAGE_SUMS) :]))
+            parts = parts[: len(USAGE_SUMS)]
         row = rows.get(key)
         if row is None:
             row = rows[key] = BreakdownRow(key=key)

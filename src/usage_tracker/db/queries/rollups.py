@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from usage_tracker.db.models import (
     UsageRecord,
     UsageRollup,
 )
+from usage_tracker.db.models.rollup import UsageDayModel
 from usage_tracker.domain.endpoints import USAGE_METRICS
 
 _COST_DIMS = ("project_id", "user_id", "api_key_id", "line_item", "model", "token_kind")
@@ -33,6 +35,8 @@ DAY_TOTALS = (
     "input_audio_tokens",
     "output_audio_tokens",
 )
+# Usage per day and model (`usage_day_models`): the day totals first, then what estimates use.
+DAY_MODEL_METRICS = (*DAY_TOTALS, "images", "characters", "seconds")
 USAGE_ROLLUP_DIMS = _USAGE_DIMS
 _CHUNK = 400
 
@@ -119,6 +123,12 @@ def _refresh_coverage(
             RecordSetDay.record_set_id == record_set_id, RecordSetDay.day.in_(days)
         )
     )
+    if not is_costs:
+        session.execute(
+            delete(UsageDayModel).where(
+                UsageDayModel.record_set_id == record_set_id, UsageDayModel.day.in_(days)
+            )
+        )
     rows = session.execute(
         select(Bucket.day, func.sum(Bucket.rows))
         .where(Bucket.record_set_id == record_set_id, Bucket.day.in_(days))
@@ -126,20 +136,12 @@ def _refresh_coverage(
     ).all()
     if not rows:
         return
-    rollup = CostRollup if is_costs else UsageRollup
     names = ("amount_nanos",) if is_costs else DAY_TOTALS
-    totals = {
-        period: values
-        for period, *values in session.execute(
-            select(rollup.period, *(func.sum(getattr(rollup, n)) for n in names))
-            .where(
-                rollup.record_set_id == record_set_id,
-                rollup.grain == "day",
-                rollup.period.in_(days),
-            )
-            .group_by(rollup.period)
-        )
-    }
+    totals = (
+        _cost_totals(session, record_set_id, days)
+        if is_costs
+        else _usage_totals(session, record_set_id, days)
+    )
     zeros = [0] * len(names)
     session.execute(
         insert(RecordSetDay),
@@ -153,6 +155,60 @@ def _refresh_coverage(
             for day, count in rows
         ],
     )
+
+
+def _cost_totals(session: Session, record_set_id: int, days: Sequence[date]) -> dict[Any, Any]:
+    return {
+        period: values
+        for period, *values in session.execute(
+            select(CostRollup.period, func.sum(CostRollup.amount_nanos))
+            .where(
+                CostRollup.record_set_id == record_set_id,
+                CostRollup.grain == "day",
+                CostRollup.period.in_(days),
+            )
+            .group_by(CostRollup.period)
+        )
+    }
+
+
+def _usage_totals(session: Session, record_set_id: int, days: Sequence[date]) -> dict[Any, Any]:
+    """Day totals of `DAY_TOTALS`, from the day rollups summed per day and model, which are
+    stored on the way (`usage_day_models`)."""
+    per_model = [
+        (period, model, [int(v or 0) for v in values])
+        for period, model, *values in session.execute(
+            select(
+                UsageRollup.period,
+                UsageRollup.model,
+                *(func.sum(getattr(UsageRollup, n)) for n in DAY_MODEL_METRICS),
+            )
+            .where(
+                UsageRollup.record_set_id == record_set_id,
+                UsageRollup.grain == "day",
+                UsageRollup.period.in_(days),
+            )
+            .group_by(UsageRollup.period, UsageRollup.model)
+        )
+    ]
+    if per_model:
+        session.execute(
+            insert(UsageDayModel),
+            [
+                {"record_set_id": record_set_id, "day": period, "model": model,
+                 **dict(zip(DAY_MODEL_METRICS, values, strict=True))}
+                for period, model, values in per_model
+            ],
+        )  # fmt: skip
+    totals: dict[Any, list[int]] = {}
+    width = len(DAY_TOTALS)
+    for period, _, values in per_model:
+        found = totals.get(period)
+        if found is None:
+            totals[period] = values[:width]
+        else:
+            totals[period] = [a + b for a, b in zip(found, values[:width], strict=True)]
+    return totals
 
 
 def _refresh_month(

@@ -1,0 +1,124 @@
+"""Parsing a large file in a helper process while the importing process writes.
+
+Parsing JSON, building rows and summing days is about half an import's CPU time; on a machine
+with a spare core a helper process does it while the importing process writes to the database.
+Buckets cross a pipe pickled, in batches; errors come back as what the ParseError said.
+"""
+
+from __future__ import annotations
+
+import pickle
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from usage_tracker.domain.records import Bucket
+from usage_tracker.ingest.detect import Shape
+from usage_tracker.ingest.errors import ParseError
+from usage_tracker.ingest.json_stream import iter_buckets
+
+_BATCH_ROWS = 20_000
+_QUEUED_BATCHES = 6  # received, not yet written (a few MB each)
+
+
+def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
+    """Helper process: send `("b", buckets, bytes_read)` batches, then `("end",)`, or
+    `("error", file_name, position, expected)`."""
+    read = [0]
+
+    def progress(n: int) -> None:
+        read[0] += n
+
+    try:
+        batch: list[Bucket] = []
+        rows = 0
+        with open(path, "rb") as fh:
+            # This process sums the days too: the importing one is the busier.
+            for bucket in iter_buckets(fh, shape, file_name, progress, rows=True):
+                batch.append(bucket)
+                rows += bucket.rows
+                if rows >= _BATCH_ROWS:
+                    conn.send(("b", batch, read[0]))
+                    batch, rows, read[0] = [], 0, 0
+        conn.send(("b", batch, read[0]))
+        conn.send(("end",))
+    except ParseError as exc:
+        conn.send(("error", exc.file_name, exc.position, exc.expected))
+    except BaseException as exc:  # anything else: say what, in the importing process
+        conn.send(("error", file_name, "reading", f"a readable file ({exc!r})"))
+    finally:
+        conn.close()
+
+
+def iter_buckets_in_helper(
+    path: str, shape: Shape, file_name: str, progress: Any = None
+) -> Iterator[Bucket]:
+    """`iter_buckets(..., rows=True)` of the file at `path`, parsed in a helper process."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    helper = ctx.Process(
+        target=_produce, args=(path, shape, file_name, send), name="usage-tracker-reader"
+    )
+    helper.daemon = True
+    helper.start()
+    send.close()
+    inbox = _Inbox(receive)
+    try:
+        while True:
+            data = inbox.get()
+            if data is None:
+                raise ParseError(file_name, "reading", "the reader process to finish")
+            message = pickle.loads(data)
+            if message[0] == "b":
+                _, batch, nbytes = message
+                if progress is not None and nbytes:
+                    progress(nbytes)
+                yield from batch
+            elif message[0] == "end":
+                return
+            else:
+                raise ParseError(message[1], message[2], message[3])
+    finally:
+        inbox.stop()
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()
+        receive.close()
+        inbox.thread.join()
+
+
+class _Inbox:
+    """Receives the helper's messages in a thread while this process writes, so the helper
+    never waits for the writer to come back for the next batch (a bounded queue of them)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._pump, name="reader-inbox", daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        data: bytes | None
+        while not self.stopped.is_set():
+            try:
+                data = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            while not self.stopped.is_set():
+                try:
+                    self.queue.put(data, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if data is None:
+                return
+
+    def get(self) -> bytes | None:
+        return self.queue.get()
+
+    def stop(self) -> None:
+        self.stopped.set()
