@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,18 @@ def test_viewer_cannot_reach_admin_actions(
     console_errors.remove(
         "Failed to load resource: the server responded with a status of 403 (Forbidden)"
     )
+
+
+def test_keys_view_has_owner_and_last_use_columns(page: Page, server: str) -> None:
+    """Owners come from the stored key inventory; with only usage files loaded they are unknown."""
+    sign_in(page, server, "ada")
+    page.goto(server + "/keys")
+    headers = page.locator("#keys-table thead th").all_inner_texts()
+    assert "Owner" in headers and "Last used" in headers
+    expect(page.locator("#keys-table tbody tr[data-row]").first).to_contain_text("unknown")
+    page.locator("#keys-table thead button", has_text="Owner").click()
+    owner = page.locator("#keys-table thead th", has_text="Owner")
+    expect(owner).to_have_attribute("aria-sort", re.compile("^(ascending|descending)$"))
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (375, 812)])

@@ -27,6 +27,7 @@ from usage_tracker.services.credentials import CredentialError, connection_for
 from usage_tracker.services.project_disable import disable_project, restore_project
 from usage_tracker.services.rate_limit_drift import template_drift
 from usage_tracker.services.rate_limit_templates import apply_template
+from usage_tracker.services.rate_limit_views import project_budget_standing
 from usage_tracker.services.rate_limits import (
     ActionResult,
     edit_rate_limit,
@@ -69,10 +70,18 @@ def list_command(
     cached: bool = typer.Option(
         False, "--cached", help="Show the stored matrix; do not call the API."
     ),
+    over_budget: bool = typer.Option(
+        False, "--over-budget", help="Only projects whose budget is spent beyond its amount."
+    ),
+    at_risk: bool = typer.Option(
+        False, "--at-risk", help="Only projects whose budget is forecast to run out this period."
+    ),
     fmt: Format = FORMAT,
     org: str | None = ORG,
 ) -> None:
     """Every project × model limit, refreshed from the Admin API first (paginated)."""
+    if over_budget and at_risk:
+        raise typer.BadParameter("choose one of --over-budget and --at-risk")
     ctx = get_context()
     with org_session(org) as (session, o):
         if not cached:
@@ -85,6 +94,10 @@ def list_command(
             client = client_for(session, o)
             api(lambda: refresh_rate_limits(session, client, o.id, [project] if project else None))
         rows = rate_limit_matrix(session, o.id, project_id=project, search=search)
+        if over_budget or at_risk:
+            standing = project_budget_standing(session, o.id)
+            wanted = "over" if over_budget else "at_risk"
+            rows = [r for r in rows if standing.get(r.project_id) == wanted]
     if fmt is Format.json:
         print_json([r.to_json() for r in rows])
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -111,14 +112,36 @@ def split_labels(session: Session, by: str, rows: list[BreakdownRow]) -> dict[st
     return labels(session, by, keys) if by in ("user", "project", "api_key") else {}
 
 
-def overview(session: Session, q: ReportQuery, dims: set[str], stack: str) -> Overview:
+def overview(
+    session: Session,
+    q: ReportQuery,
+    dims: set[str],
+    stack: str,
+    *,
+    page: bool = False,
+    first_day: date | None = None,
+) -> Overview:
+    """The overview. For the page (`page=True`) nothing it does not show is computed twice:
+    the models ranking (a cost chart) comes from the daily rows when they are stacked by model,
+    and a previous period that ends before `first_day` (the first day with data) is not read."""
     stack = stack if stack in STACKS and stack in dims else "model"
     current = reports.summary(session, q)
-    previous = reports.summary(session, previous_period(q))
-    daily = reports.breakdown(session, q, "day", split=stack if stack in dims else None)
+    before = previous_period(q)
+    if page and first_day is not None and before.until < first_day:
+        previous = Summary(since=before.since, until=before.until)
+    else:
+        previous = reports.summary(session, before)
+    # The page draws billed cost per day; the JSON twin also carries the daily estimates.
+    daily = reports.breakdown(
+        session, q, "day", split=stack if stack in dims else None, estimates=not page
+    )
 
     def top(by: str) -> list[BreakdownRow] | None:
-        return reports.breakdown(session, q, by, top=10) if by in dims else None
+        if by not in dims:
+            return None
+        if page and by == "model" and stack == "model":
+            return split_ranking(daily, 10)
+        return reports.breakdown(session, q, by, top=10)
 
     return Overview(
         summary=current,
@@ -134,24 +157,35 @@ def overview(session: Session, q: ReportQuery, dims: set[str], stack: str) -> Ov
     )
 
 
+def split_ranking(daily: list[BreakdownRow], top: int) -> list[BreakdownRow]:
+    """Cost per split key summed over the daily rows, largest first (for a cost chart)."""
+    totals: dict[str, int] = {}
+    for row in daily:
+        for key, nanos in row.split.items():
+            totals[key] = totals.get(key, 0) + nanos
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [BreakdownRow(key=None if k == "(none)" else k, cost_nanos=v) for k, v in ranked]
+
+
 @dataclass
 class Table:
     """A breakdown by one dimension: the ranking, the rows and what the period totals."""
 
     by: str
-    summary: Summary
+    summary: Summary | None  # None on pages, which do not show it
     rows: list[BreakdownRow]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "by": self.by,
-            "summary": self.summary.to_json(),
+            "summary": None if self.summary is None else self.summary.to_json(),
             "rows": rows_json(self.rows, self.by),
         }
 
 
-def table(session: Session, q: ReportQuery, by: str) -> Table:
-    return Table(by, reports.summary(session, q), reports.breakdown(session, q, by))
+def table(session: Session, q: ReportQuery, by: str, *, with_summary: bool = True) -> Table:
+    total = reports.summary(session, q) if with_summary else None
+    return Table(by, total, reports.breakdown(session, q, by))
 
 
 @dataclass

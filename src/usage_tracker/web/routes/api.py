@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from usage_tracker.services import reports
 from usage_tracker.services.imports import import_history
+from usage_tracker.services.key_directory import EMPTY_OWNER_JSON, key_owners
 from usage_tracker.services.report_types import DIMENSIONS
 from usage_tracker.web import views
 from usage_tracker.web.deps import ApiViewer, DbSession
@@ -73,7 +74,14 @@ def overview(
 
 def _table(request: Request, db: DbSession, by: str) -> Json:
     state = _state(request, db, by)
-    return {"filters": _filters_json(state)} | views.table(db, state.filters.query, by).to_json()
+    table = views.table(db, state.filters.query, by)
+    out = {"filters": _filters_json(state)} | table.to_json()
+    if by == "api_key":  # owner and last use from the stored key inventory, when known
+        owners = key_owners(db, (row.key for row in table.rows), state.filters.org)
+        for row, data in zip(table.rows, out["rows"], strict=True):
+            owner = owners.get(row.key or "")
+            data.update(owner.to_json() if owner else EMPTY_OWNER_JSON)
+    return out
 
 
 def _detail(request: Request, db: DbSession, by: str, key: str) -> Json:

@@ -27,11 +27,16 @@ def rate_limits(
     model: str | None = None,
     q: str | None = None,
     differs: bool = False,
+    budget: str | None = Query(None, pattern="^(over|at_risk)$"),
 ) -> Json:
     """Every project × model limit of `org` with every limit field, its assigned template and
-    the fields that differ from it. Filters: `project`, `model`, `q` (text), `differs`."""
+    the fields that differ from it. Filters: `project`, `model`, `q` (text), `differs`, and
+    `budget` (`over` or `at_risk`: projects whose budget is spent, or forecast to run out; the
+    rows then carry `budget`, the project budget's standing)."""
     org = require_org(request, db)
-    view = matrix_view(db, org.id, project_id=project, model=model, search=q, differs_only=differs)
+    view = matrix_view(
+        db, org.id, project_id=project, model=model, search=q, differs_only=differs, budget=budget
+    )
     return {"organization": org.slug} | view.to_json()
 
 

@@ -4,7 +4,7 @@ page with its audit entries. A refresh (admin, POST) reads them from the Admin A
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from usage_tracker.services.audit import audit_to_json, org_slugs, project_audit
 from usage_tracker.services.governance_views import directory, project_keys, refresh_directory
@@ -25,10 +25,11 @@ router = APIRouter(prefix="/governance", include_in_schema=False)
 
 
 @router.get("/members", name="gov:members")
-def members(request: Request, viewer: PageViewer, db: DbSession) -> Response:
-    org = pick_org(request, db)
-    data = directory(db, org) if org else None
-    return page(request, db, viewer, "members.html", "gov:members", org, {"dir": data})
+def members(request: Request, viewer: PageViewer) -> Response:
+    """The older read-only members page: now the member administration page, /members (which
+    shows roles and project memberships too); the query string (`org`) is kept."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(request.app.url_path_for("members:list") + query, status_code=308)
 
 
 @router.get("/projects", name="gov:projects")
@@ -45,7 +46,7 @@ def refresh(request: Request, viewer: AdminViewer, db: DbSession) -> Response:
     client = admin_client(request, db, org)
     call(lambda: refresh_directory(db, client, org.id))
     target = request.query_params.get("back")
-    return redirect(request, "gov:projects" if target == "projects" else "gov:members", org)
+    return redirect(request, "gov:projects" if target == "projects" else "members:list", org)
 
 
 @router.get("/projects/{project_id}", name="gov:project")

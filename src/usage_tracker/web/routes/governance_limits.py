@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.services.rate_limit_views import limit_row, matrix_view
+from usage_tracker.services.rate_limit_views import BUDGET_FILTERS, limit_row, matrix_view
 from usage_tracker.services.rate_limits import edit_rate_limit, refresh_rate_limits
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
 from usage_tracker.web.routes.governance_common import (
@@ -33,8 +33,10 @@ def matrix(
     model: str = "",
     q: str = "",
     differs: str = "",
+    budget: str = "",
 ) -> Response:
     org = pick_org(request, db)
+    budget = budget if budget in BUDGET_FILTERS else ""
     view = None
     if org is not None:
         view = matrix_view(
@@ -44,8 +46,15 @@ def matrix(
             model=model or None,
             search=q or None,
             differs_only=bool(differs),
+            budget=budget or None,
         )
-    filters = {"project": project, "model": model, "q": q, "differs": bool(differs)}
+    filters = {
+        "project": project,
+        "model": model,
+        "q": q,
+        "differs": bool(differs),
+        "budget": budget,
+    }
     ctx = {"matrix": view, "filters": filters}
     return page(request, db, viewer, "limits.html", "gov:limits", org, ctx)
 

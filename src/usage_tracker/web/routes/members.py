@@ -21,7 +21,11 @@ from usage_tracker.services.members_admin import (
 )
 from usage_tracker.services.project_memberships import MemberFilters, member_rows
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
-from usage_tracker.web.routes import members_projects
+from usage_tracker.web.routes import (
+    members_invites,
+    members_projects,
+    members_service_accounts,
+)
 from usage_tracker.web.routes.governance_common import (
     actor,
     admin_client,
@@ -29,10 +33,14 @@ from usage_tracker.web.routes.governance_common import (
     pick_org,
     require_org,
 )
+from usage_tracker.web.routes.members_api import router as api_router
 from usage_tracker.web.routes.members_projects import members_page, to_members
 
 router = APIRouter(prefix="/members", include_in_schema=False)
 router.include_router(members_projects.router)
+router.include_router(members_invites.router)
+router.include_router(members_service_accounts.router)
+__all__ = ["api_router", "router"]
 
 
 @router.get("", name="members:list")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from usage_tracker.services.key_directory import key_owners
 from usage_tracker.web import charts, views
 from usage_tracker.web.deps import DbSession, PageViewer
 from usage_tracker.web.render import gettext_for, page_context, render
@@ -28,7 +29,10 @@ def overview(request: Request, viewer: PageViewer, db: DbSession, stack: str = "
     state = load_state(request, db)
     ctx = page_context(request, viewer)
     fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
-    data = views.overview(db, state.filters.query, state.dims, stack)
+    first_day = state.bounds[0] if state.bounds else None
+    data = views.overview(
+        db, state.filters.query, state.dims, stack, page=True, first_day=first_day
+    )
     chart = charts.stacked_daily(data.daily, fmt, data.split_labels, _("Other"), _("Cost"))
     models = charts.ranking(data.top_models or [], fmt, _("(none)"))
     return _page(
@@ -70,7 +74,7 @@ def _table_page(
     ctx = page_context(request, viewer)
     fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
     by = TABLE_VIEWS[view]
-    table = views.table(db, state.filters.query, by)
+    table = views.table(db, state.filters.query, by, with_summary=False)
     extra: dict[str, Any] = {
         "table": table,
         "top": top,
@@ -79,6 +83,9 @@ def _table_page(
     if view == "projects":
         extra["efficiency"] = views.efficiency(table.rows)[:top]
         extra["most_used"] = sorted(table.rows, key=lambda r: -r.requests)[:top]
+    if view == "keys":
+        keys = (row.key for row in table.rows)
+        extra["owners"] = key_owners(db, keys, state.filters.org)
     if view == "models":
         names = {"input": _("Input"), "cached": _("Cached input"), "output": _("Output")}
         extra["kinds_chart"] = charts.token_kinds(table.rows[:20], names)
