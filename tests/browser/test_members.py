@@ -140,3 +140,38 @@ def test_bulk_membership_preview_then_confirm(
     page.click("[data-confirm]")
     expect(page.locator('[data-result="succeeded"]')).to_have_count(len(active))
     assert {m.project_id for m in world.org.project_users if m.user_id == user.id} == set(active)
+
+
+def test_invite_then_revoke_with_audit_entry(
+    page: Page, access_server: str, world: Connected
+) -> None:
+    email = "browser.invitee@example.com"
+    pid = next(p.id for p in world.org.projects if not p.archived_at)
+    sign_in(page, access_server, "ada")
+    page.goto(access_server + "/members?org=acme")
+    page.click("[data-refresh]")
+    page.click("[data-invites-link]")
+    page.fill("[data-invite-email]", email)
+    page.select_option("[data-invite-role]", "reader")
+    page.check(f'#invite-projects input[value="{pid}"]')
+    screenshot(page, "members-invites-1280")
+    page.click("[data-invite-preview]")
+    expect(page.locator('[data-preview="invite"] [data-project]')).to_have_count(1)
+    assert not any(i.email == email for i in world.org.invites)
+    page.click("[data-confirm]")
+    invite = next(i for i in world.org.invites if i.email == email)
+    row = page.locator(f'[data-invite="{invite.id}"]')
+    expect(row).to_contain_text(email)
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "members-invites-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    row.locator("[data-revoke-preview]").click()
+    expect(page.locator("[data-confirm-text]")).to_contain_text(email)
+    page.click("[data-confirm]")
+    expect(page.locator(f'[data-invite="{invite.id}"]')).to_have_count(0)
+    assert invite not in world.org.invites
+    entry = page.locator('#invite-audit tr[data-action="invite.revoke"]')
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text(invite.id)
+    page.goto(access_server + "/governance/audit?org=acme")
+    expect(page.locator('tr[data-action="invite.revoke"]')).to_contain_text("req_fake")

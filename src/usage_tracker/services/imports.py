@@ -26,7 +26,8 @@ from usage_tracker.domain.records import Bucket, Member, RecordSetKey
 from usage_tracker.ingest.csv_export import CsvReader
 from usage_tracker.ingest.detect import Detected, detect_shape
 from usage_tracker.ingest.errors import ParseError
-from usage_tracker.ingest.json_stream import RowBucket, iter_buckets, iter_buckets_in_helper
+from usage_tracker.ingest.helper import iter_buckets_in_helper
+from usage_tracker.ingest.json_stream import RowBucket, iter_buckets
 from usage_tracker.ingest.results import grouping_of_costs, grouping_of_rows, grouping_of_usage
 from usage_tracker.ingest.users import iter_members
 from usage_tracker.services.directory import upsert_members, upsert_project_names

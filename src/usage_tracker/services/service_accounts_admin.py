@@ -5,7 +5,7 @@ audit entry records the new key's id, never its value."""
 from __future__ import annotations
 
 import openai
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import ServiceAccount as StoredAccount
@@ -32,6 +32,50 @@ def account_json(a: ServiceAccount) -> dict[str, str | None]:
 def list_accounts(client: openai.OpenAI, project_id: str) -> list[ServiceAccount]:
     """A project's service accounts, read from the Admin API (every page)."""
     return list_service_accounts(client, project_id)
+
+
+def stored_accounts(
+    session: Session, organization_id: int, project_id: str
+) -> list[dict[str, str | None]]:
+    """A project's service accounts as last read (or created) by the tracker; never a key."""
+    rows = session.scalars(
+        select(StoredAccount)
+        .where(
+            StoredAccount.organization_id == organization_id,
+            StoredAccount.project_id == project_id,
+        )
+        .order_by(StoredAccount.name, StoredAccount.account_id)
+    )
+    return [
+        account_json(ServiceAccount(r.account_id, r.project_id, r.name, r.role, r.created_at))
+        for r in rows
+    ]
+
+
+def refresh_accounts(
+    session: Session, client: openai.OpenAI, organization_id: int, project_id: str
+) -> list[dict[str, str | None]]:
+    """Read a project's service accounts from the Admin API and replace the stored ones."""
+    found = list_accounts(client, project_id)
+    session.execute(
+        delete(StoredAccount).where(
+            StoredAccount.organization_id == organization_id,
+            StoredAccount.project_id == project_id,
+        )
+    )
+    for a in found:
+        session.add(
+            StoredAccount(
+                organization_id=organization_id,
+                account_id=a.id,
+                project_id=project_id,
+                name=a.name,
+                role=a.role,
+                created_at=a.created_at,
+            )
+        )
+    session.commit()
+    return stored_accounts(session, organization_id, project_id)
 
 
 def create_account(
