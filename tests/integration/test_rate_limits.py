@@ -188,3 +188,21 @@ def test_permission_errors_name_the_missing_scope(
     with pytest.raises(AdminApiError, match=r"api\.management\.read") as caught:
         refresh_rate_limits(session, world.client, org_id)
     assert caught.value.missing_scope == "api.management.read"
+
+
+def test_bulk_runs_report_each_finished_item(
+    world: Connected, session: Session, org_id: int
+) -> None:
+    p0 = world.org.projects[0].id
+    refresh_rate_limits(session, world.client, org_id)
+    seen: list[tuple[int, int, str]] = []
+    with bulk.reporting(lambda done, total, item: seen.append((done, total, item.status))):
+        result = disable_project(session, world.client, org_id, p0, actor="test")
+    assert result.operation is not None
+    total = len(result.plan.items)
+    assert [done for done, _, _ in seen] == list(range(1, total + 1))
+    assert {t for _, t, _ in seen} == {total}
+    assert all(status in ("succeeded", "skipped") for _, _, status in seen)
+    seen.clear()
+    restore_project(session, world.client, org_id, p0, actor="test")
+    assert seen == []  # outside the block nobody is told

@@ -55,13 +55,33 @@ def client_for(session: Session, org: Organization) -> openai.OpenAI:
 
 
 def api(call: Callable[[], T]) -> T:
-    """Run a service call; Admin API and lookup errors end the command with their message."""
-    try:
-        return call()
-    except AdminApiError as exc:
-        raise fail(str(exc)) from exc
-    except (LookupError, ValueError) as exc:
-        raise fail(str(exc)) from exc
+    """Run a service call; Admin API and lookup errors end the command with their message.
+
+    Bulk runs inside it show a progress bar (items done of items to do) on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        tasks: list[Any] = []
+
+        def on_item(done: int, total: int, item: Any) -> None:
+            if not tasks:
+                tasks.append(bar.add_task("Applying", total=total))
+            label = f"{item.project_id} {item.target_id}: {item.status}"
+            bar.update(tasks[0], completed=done, description=label)
+
+        try:
+            with bulk.reporting(on_item):
+                return call()
+        except AdminApiError as exc:
+            raise fail(str(exc)) from exc
+        except (LookupError, ValueError) as exc:
+            raise fail(str(exc)) from exc
 
 
 def plan_table(plan: Plan, title: str) -> Table:

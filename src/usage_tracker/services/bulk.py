@@ -11,8 +11,10 @@ Every item's outcome is written to the audit log with OpenAI's request id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,21 @@ from usage_tracker.services import rate_limit_store
 from usage_tracker.services.audit import record_audit
 
 DEFAULT_WORKERS = 8
+
+# Told after each finished item: (items done, items in this run, the item). Set by `reporting`.
+ItemProgress = Callable[[int, int, BulkOperationItem], None]
+_progress: ContextVar[ItemProgress | None] = ContextVar("bulk_progress", default=None)
+
+
+@contextmanager
+def reporting(callback: ItemProgress) -> Iterator[None]:
+    """Within the block, every bulk run reports each finished item to `callback` (a CLI's
+    progress bar); the items are committed as they finish whether or not anyone listens."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
 UPDATE = "rate_limit.update"
 DELETE_KEY = "api_key.delete"
 
@@ -182,10 +199,13 @@ def run_operation(
         futures = {
             pool.submit(_call, client, c, refused_is_skip): c.item_id for c in calls.values()
         }
-        for future in as_completed(futures):
+        report = _progress.get()
+        for done, future in enumerate(as_completed(futures), start=1):
             item = by_id[futures[future]]
             _record(session, op, item, future.result())
             session.commit()
+            if report is not None:
+                report(done, len(todo), item)
     _finish(session, op)
     return op
 
