@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,20 +51,14 @@ def _serve_command(port: int) -> list[str]:
     return [sys.executable, "-m", "usage_tracker.cli.serve", *args[1:]]
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
-    workdir = tmp_path_factory.mktemp("server")
-    db_path = workdir / "dashboard.sqlite3"
-    shutil.copyfile(sqlite_template, db_path)
-    url = f"sqlite:///{db_path}"
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
-        create_account(session, "ada", PASSWORD, "admin")
-        create_account(session, "val", PASSWORD, "viewer")
-    engine.dispose()
+@contextmanager
+def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str]:
+    """Run `usage-tracker serve` on `url`'s database at a free loopback port; yield its base URL.
+
+    The server is stopped by its process id when the block ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_TRACKER_", "OPENAI_"))}
     env.update(USAGE_TRACKER_DATABASE_URL=url, USAGE_TRACKER_DATA_DIR=str(workdir / "data"))
+    env.update(extra_env)
     port = _free_port()
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
@@ -90,6 +85,22 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
+    workdir = tmp_path_factory.mktemp("server")
+    db_path = workdir / "dashboard.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        create_account(session, "ada", PASSWORD, "admin")
+        create_account(session, "val", PASSWORD, "viewer")
+    engine.dispose()
+    with running_dashboard(workdir, url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -3,20 +3,14 @@ the stateful fake Admin API on loopback: disable → restore with previews, then
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, _free_port, _serve_command, screenshot, sign_in
-from tests.conftest import REPO_ROOT
+from tests.browser.conftest import PASSWORD, running_dashboard, screenshot, sign_in
 from tests.fakes import build_org
 from tests.fakes.governance import add_keys, add_rate_limits
 from tests.fakes.harness import Connected, connect
@@ -58,35 +52,8 @@ def gov_server(
         create_account(session, "ada", PASSWORD, "admin")
         add_organization(session, settings, "acme", connected.org.admin_key, base_url=base_url)
     engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_TRACKER_", "OPENAI_"))}
-    env.update(USAGE_TRACKER_DATABASE_URL=url, USAGE_TRACKER_DATA_DIR=str(workdir / "data"))
-    env.update(USAGE_TRACKER_DEFAULT_ORG="acme")
-    port = _free_port()
-    log = (workdir / "server.log").open("w")
-    proc = subprocess.Popen(
-        _serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((workdir / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with running_dashboard(workdir, url, USAGE_TRACKER_DEFAULT_ORG="acme") as base:
         yield base
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
 
 
 def signed_in(page: Page, base: str) -> None:
