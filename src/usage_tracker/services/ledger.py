@@ -12,18 +12,18 @@ again later in the file, costs) is recomputed from the raw rows at `finish()`, a
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import Bucket as BucketRow
 from usage_tracker.db.models import CostRecord, RecordSet, UsageRecord, UsageRollup
+from usage_tracker.db.queries.dbapi_rows import DbapiRows, plain
 from usage_tracker.db.queries.rollups import USAGE_ROLLUP_DIMS, refresh_days, refresh_derived
 from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS, USAGE_METRICS
 from usage_tracker.domain.line_items import parse_line_item
@@ -31,7 +31,6 @@ from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
 from usage_tracker.ingest.results import USAGE_ROW_COLUMNS, UsageRow
 
 _FLUSH_ROWS = 20000
-_WORD = re.compile(r"[\w-]+", re.ASCII)  # ISO days, grains
 _COST_COLUMNS = (
     "bucket_id",
     "record_set_id",
@@ -91,72 +90,6 @@ def get_or_create_record_set(session: Session, organization_id: int, key: Record
     return row.id
 
 
-class _Sql:
-    """Plain DBAPI statements on the session's connection, for the bulk paths."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        dialect = session.get_bind().dialect
-        self.name = dialect.name
-        self.fast = self.name in ("sqlite", "postgresql")
-        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        day = Date().dialect_impl(dialect).bind_processor(dialect)
-        self.day: Any = day or (lambda d: d)
-        stamp = BucketRow.__table__.c.updated_at.type.bind_processor(dialect)
-        self.stamp: Any = stamp or (lambda t: t)
-
-    def cursor(self) -> Any:
-        return self.session.connection().connection.cursor()
-
-    def insert_sql(self, table: str, columns: tuple[str, ...], returning: bool = False) -> str:
-        marks = ", ".join([self.mark] * len(columns))
-        tail = " RETURNING id" if returning and self.name == "postgresql" else ""
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}){tail}"
-
-    def bulk(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        cursor = self.cursor()
-        try:
-            if self.name == "postgresql":
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self.insert_sql(table, columns), rows)
-        finally:
-            cursor.close()
-
-    def bulk_with_heads(
-        self,
-        table: str,
-        columns: tuple[str, ...],
-        batches: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]],
-    ) -> None:
-        """SQLite: rows that share their leading columns (a bucket's ids, start and day), those
-        written into the statement once per batch; saves building a longer tuple per row."""
-        cursor = self.cursor()
-        try:
-            for head, rows in batches:
-                marks = ", ".join([*map(_literal, head), *["?"] * (len(columns) - len(head))])
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-                )
-        finally:
-            cursor.close()
-
-
-def _plain(head: tuple[Any, ...]) -> bool:
-    """Whether every value can be written into a statement as a literal (`_literal`)."""
-    return all(type(v) is int or (type(v) is str and _WORD.fullmatch(v)) for v in head)
-
-
-def _literal(value: Any) -> str:
-    if type(value) is int:
-        return str(value)
-    if isinstance(value, str) and _WORD.fullmatch(value):
-        return f"'{value}'"
-    raise ValueError(f"not a plain literal: {value!r}")
-
-
 class LedgerWriter:
     """Replace buckets of record sets; call `finish()` once to bring rollups up to date."""
 
@@ -173,7 +106,7 @@ class LedgerWriter:
         self._usage_heads: list[tuple[tuple[Any, ...], list[UsageRow]]] = []
         self._usage_count = 0
         self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
-        self._sql = _Sql(session)
+        self._sql = DbapiRows(session)
         self._stamp = self._sql.stamp(utcnow())
         # Day rollups summed in memory: days with data before, days to recompute, days done.
         self._had_data: dict[int, set[date]] = {}
@@ -324,7 +257,7 @@ class LedgerWriter:
         self, rs_id: int, bucket_id: int, start: int, day: date, rows: list[UsageRow]
     ) -> None:
         head = (bucket_id, rs_id, start, self._sql.day(day))
-        if self._sql.name == "sqlite" and _plain(head):
+        if self._sql.name == "sqlite" and plain(head):
             # The bucket's own columns go into the statement, so rows bind as they come.
             self._usage_heads.append((head, rows))
             self._usage_count += len(rows)
@@ -392,7 +325,7 @@ class LedgerWriter:
                 UsageRollup.period == day,
             )
         )
-        if self._sql.name == "sqlite" and _plain(head):
+        if self._sql.name == "sqlite" and plain(head):
             self._sql.bulk_with_heads(UsageRollup.__tablename__, _ROLLUP_COLUMNS, [(head, given)])
         else:
             rows = [(*head, *g) for g in given]
