@@ -45,6 +45,8 @@ def reporting(callback: ItemProgress) -> Iterator[None]:
         yield
     finally:
         _progress.reset(token)
+
+
 UPDATE = "rate_limit.update"
 DELETE_KEY = "api_key.delete"
 
