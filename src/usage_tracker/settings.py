@@ -97,35 +97,28 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'usage-tracker.sqlite3'}"
 
     def masked(self) -> dict[str, Any]:
-        """Effective settings for display, with every secret masked."""
+        """Effective settings for display, every field of the model, with every secret masked.
+
+        Derived from the fields, so a new setting shows up (and a new secret stays hidden)
+        without touching this method."""
         from usage_tracker.domain.secrets import mask_url, redact_key
 
-        return {
-            "data_dir": str(self.data_dir),
-            "database_url": mask_url(self.effective_database_url),
-            "default_org": self.default_org,
-            "secret_key": "set" if self.secret_key else "not set",
-            "openai_admin_key": redact_key(self.openai_admin_key.get_secret_value())
-            if self.openai_admin_key
-            else "not set",
-            "openai_base_url": self.openai_base_url or "SDK default",
-            "smtp_host": self.smtp_host or "not set",
-            "smtp_port": self.smtp_port,
-            "smtp_from": self.smtp_from,
-            "smtp_username": self.smtp_username or "not set",
-            "smtp_password": "set" if self.smtp_password else "not set",
-            "smtp_starttls": self.smtp_starttls,
-            "budget_check_interval_minutes": self.budget_check_interval_minutes,
-            "anomaly_min_usd": self.anomaly_min_usd,
-            "metrics_token": "set" if self.metrics_token else "not set",
-            "sync_interval_minutes": self.sync_interval_minutes,
-            "sync_trailing_days": self.sync_trailing_days,
-            "sync_backfill_days": self.sync_backfill_days,
-            "sync_hourly_completions": self.sync_hourly_completions,
-            "sync_max_pages": self.sync_max_pages,
-            "sync_timeout_seconds": self.sync_timeout_seconds,
-            "sync_max_retries": self.sync_max_retries,
-        }
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "set"
+            elif value is None:
+                value = "not set"
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        out["database_url"] = mask_url(self.effective_database_url)
+        if self.openai_admin_key is not None:
+            out["openai_admin_key"] = redact_key(self.openai_admin_key.get_secret_value())
+        if self.openai_base_url is None:
+            out["openai_base_url"] = "SDK default"
+        return out
 
 
 def load_settings() -> Settings:

@@ -9,12 +9,9 @@
 from usage_tracker.openai_admin.actions import delete_project_api_key, update_rate_limit
 from usage_tracker.openai_admin.client import AdminKeyMissingError, make_admin_client
 from usage_tracker.openai_admin.errors import AdminApiError
-from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES
-from usage_tracker.openai_admin.sources import (
+from usage_tracker.openai_admin.metadata import (
     get_organization_spend_limit,
     get_project_spend_limit,
-    iter_cost_buckets,
-    iter_usage_buckets,
     list_admin_api_keys,
     list_invites,
     list_members,
@@ -25,6 +22,8 @@ from usage_tracker.openai_admin.sources import (
     list_service_accounts,
     list_spend_alerts,
 )
+from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES
+from usage_tracker.openai_admin.sources import iter_cost_buckets, iter_usage_buckets
 
 __all__ = [
     "DEFAULT_MAX_PAGES",

@@ -7,7 +7,7 @@
         ...
 
 Organization metadata (projects, members, keys, rate limits, spend limits…) is in
-`usage_tracker.openai_admin.metadata` and re-exported here.
+`usage_tracker.openai_admin.metadata`.
 """
 
 from __future__ import annotations
@@ -22,19 +22,6 @@ from usage_tracker.domain.endpoints import COST_DIMENSIONS, USAGE_ENDPOINTS, Usa
 from usage_tracker.domain.records import Bucket
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.mapping import SkippedResults, cost_bucket, usage_bucket
-from usage_tracker.openai_admin.metadata import (
-    get_organization_spend_limit,
-    get_project_spend_limit,
-    list_admin_api_keys,
-    list_invites,
-    list_members,
-    list_project_api_keys,
-    list_project_members,
-    list_projects,
-    list_rate_limits,
-    list_service_accounts,
-    list_spend_alerts,
-)
 from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES, RawResponse, iter_bucket_pages
 
 log = logging.getLogger(__name__)
@@ -42,19 +29,8 @@ log = logging.getLogger(__name__)
 __all__ = [
     "COSTS_MAX_PAGE_LIMIT",
     "USAGE_MAX_PAGE_LIMIT",
-    "get_organization_spend_limit",
-    "get_project_spend_limit",
     "iter_cost_buckets",
     "iter_usage_buckets",
-    "list_admin_api_keys",
-    "list_invites",
-    "list_members",
-    "list_project_api_keys",
-    "list_project_members",
-    "list_projects",
-    "list_rate_limits",
-    "list_service_accounts",
-    "list_spend_alerts",
 ]
 
 COSTS_MAX_PAGE_LIMIT = 180
