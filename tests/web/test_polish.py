@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import ApiKey, Member, Organization, RateLimit
-from usage_tracker.services import rate_limit_views, reports
+from usage_tracker.services import rate_limit_views, report_coverage
 from usage_tracker.services.budgets import BudgetSpec, set_budget
 from usage_tracker.services.key_directory import key_owners
 from usage_tracker.services.rate_limit_views import matrix_view, project_budget_standing
@@ -178,7 +178,7 @@ def test_overview_page_ranks_models_from_the_daily_rows(
 ) -> None:
     q = ReportQuery(date(2024, 7, 1), date(2024, 7, 31), org="acme")
     with session_factory() as session:
-        dims = reports.available_dimensions(session, "acme")
+        dims = report_coverage.available_dimensions(session, "acme")
         full = views.overview(session, q, dims, "model")
         page = views.overview(session, q, dims, "model", page=True, first_day=date(2024, 7, 1))
     assert full.top_models is not None and page.top_models is not None

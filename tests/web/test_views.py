@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
-from usage_tracker.services import reports
+from usage_tracker.services import report_coverage, reports
 from usage_tracker.services.api_tokens import create_token, revoke_token
 from usage_tracker.services.report_types import ReportQuery
 
@@ -24,7 +24,7 @@ VIEWS = ["/", "/users", "/projects", "/models", "/keys", "/data"]
 
 def bounds(session_factory: sessionmaker[Session]) -> tuple[date, date]:
     with session_factory() as session:
-        found = reports.data_bounds(session)
+        found = report_coverage.data_bounds(session)
     assert found is not None
     return found
 

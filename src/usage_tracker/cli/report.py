@@ -53,7 +53,7 @@ def _query(
     model: str | None = None,
     api_key: str | None = None,
 ) -> ReportQuery:
-    from usage_tracker.services.reports import data_bounds  # SQLAlchemy loads on use
+    from usage_tracker.services.report_coverage import data_bounds  # SQLAlchemy loads on use
 
     ctx = get_context()
     start, end = _date(since, "--since"), _date(until, "--until")

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.domain.anomaly import DEFAULT_WINDOW, Anomaly, scan
 from usage_tracker.domain.money import format_usd, usd_string
+from usage_tracker.services.report_coverage import data_bounds
 from usage_tracker.services.report_types import ReportQuery
-from usage_tracker.services.reports import breakdown, data_bounds
+from usage_tracker.services.reports import breakdown
 
 DIMENSIONS = ("project", "api_key", "model")
 

@@ -25,8 +25,9 @@ from usage_tracker.domain.forecast import DEFAULT_WINDOW, forecast
 from usage_tracker.domain.money import usd_string
 from usage_tracker.domain.periods import Period, period_containing
 from usage_tracker.services.estimates import estimate_by
+from usage_tracker.services.report_coverage import data_bounds
 from usage_tracker.services.report_types import ReportQuery
-from usage_tracker.services.reports import breakdown, data_bounds
+from usage_tracker.services.reports import breakdown
 from usage_tracker.services.teams import Term, team_info, team_terms
 
 _FILTER = {"project": "project", "user": "user", "key": "api_key"}

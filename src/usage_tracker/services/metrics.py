@@ -22,8 +22,9 @@ from usage_tracker.db.models import Organization, SyncRun
 from usage_tracker.domain.budgets import STATUSES
 from usage_tracker.services.budget_status import BudgetState, evaluate_budget
 from usage_tracker.services.budgets import list_budgets
+from usage_tracker.services.report_coverage import available_dimensions
 from usage_tracker.services.report_types import Metrics, ReportQuery
-from usage_tracker.services.reports import available_dimensions, breakdown, summary
+from usage_tracker.services.reports import breakdown, summary
 
 NANOS = 1_000_000_000
 PREFIX = "usage_tracker"

@@ -23,7 +23,7 @@ from usage_tracker.openai_admin.members import (
     modify_project_user_call,
     remove_project_user_call,
 )
-from usage_tracker.services import reports
+from usage_tracker.services import report_coverage, reports
 from usage_tracker.services.keys_inventory import DEFAULT_STALE_DAYS, key_inventory
 from usage_tracker.services.members_admin import Roster, audited_call, roster, save_roster
 from usage_tracker.services.report_types import ReportQuery
@@ -254,7 +254,7 @@ class MemberRow:
 
 def _ledger_users(session: Session, org: Organization, days: int, today: Any) -> dict[str, int]:
     """user id → cost (nanos) over the last `days` days, for users with cost or requests."""
-    if days < 1 or "user" not in reports.available_dimensions(session, org.slug):
+    if days < 1 or "user" not in report_coverage.available_dimensions(session, org.slug):
         return {}
     q = ReportQuery(today - timedelta(days=days - 1), today, org=org.slug)
     rows = reports.breakdown(session, q, "user")

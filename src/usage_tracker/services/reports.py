@@ -2,28 +2,32 @@
 
 Costs are billed amounts (Costs API or cost exports); requests and tokens come from usage data
 (`num_model_requests`, never a count of rows). Both read the rollups, through the record-set
-choice in `record_sets`, so a question over a year reads a few thousand rows.
+choice in `record_sets` (narrowed to a report's question in `report_sources`), so a question
+over a year reads a few thousand rows. What the ledger covers (its days and dimensions) is in
+`report_coverage`; the query and row types are in `report_types`.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import CostRollup, Organization, RecordSet, RecordSetDay, UsageRollup
-from usage_tracker.db.queries.rollups import month_end
+from usage_tracker.db.models import CostRollup, UsageRollup
 from usage_tracker.services.directory import labels
 from usage_tracker.services.estimates import METRICS as ESTIMATE_METRICS
 from usage_tracker.services.estimates import SharedUsage, add_estimates
-from usage_tracker.services.record_sets import (
-    Choice,
-    candidate_sets,
-    choose,
-    day_ranges,
-    rollup_condition,
+from usage_tracker.services.record_sets import Choice
+from usage_tracker.services.report_sources import (
+    COLUMNS,
+    cost_choices,
+    day_condition,
+    row_conditions,
+    totals_table,
+    usage_choices,
+    use_day_totals,
 )
 from usage_tracker.services.report_types import (
     DIMENSIONS,
@@ -41,129 +45,26 @@ __all__ = [
     "BreakdownRow",
     "ReportQuery",
     "Summary",
-    "available_dimensions",
     "breakdown",
-    "data_bounds",
+    "group_metrics",
     "previous_period",
     "summary",
 ]
 
-# Dimension → (cost rollup column, usage rollup column); None where the data has no such thing.
-_COLUMNS: dict[str, tuple[str | None, str | None]] = {
-    "user": ("user_id", "user_id"),
-    "project": ("project_id", "project_id"),
-    "model": ("model", "model"),
-    "line_item": ("line_item", None),
-    "api_key": ("api_key_id", "api_key_id"),
-    "endpoint": (None, None),
-}
-# What a cost / usage record set must be grouped by to answer a dimension or filter.
-_NEEDS_COST = {
-    "user": "user_id",
-    "project": "project_id",
-    "model": "line_item",
-    "line_item": "line_item",
-    "api_key": "api_key_id",
-}
-_NEEDS_USAGE = {
-    "user": "user_id",
-    "project": "project_id",
-    "model": "model",
-    "api_key": "api_key_id",
-}
-
-
-def _filters(q: ReportQuery) -> dict[str, str]:
-    return {
-        dim: value
-        for dim, value in (
-            ("project", q.project),
-            ("user", q.user),
-            ("model", q.model),
-            ("api_key", q.api_key),
-        )
-        if value
-    }
-
-
-def _cost_choices(
-    session: Session, q: ReportQuery, dims: set[str], months: bool = True
-) -> list[Choice] | None:
-    """None when costs cannot answer (endpoint filter, or no record set has the dimensions)."""
-    if q.endpoint or "endpoint" in dims:
-        return None
-    required = {_NEEDS_COST[d] for d in dims | set(_filters(q)) if d in _NEEDS_COST}
-    sets = candidate_sets(session, costs=True, org=q.org, required=required)
-    if not sets:
-        return None
-    return choose(session, sets, q.since, q.until, months=months)
-
-
-def _usage_choices(
-    session: Session, q: ReportQuery, dims: set[str], months: bool = True
-) -> list[Choice] | None:
-    if "line_item" in dims:
-        return None
-    wanted = dims | set(_filters(q))
-    if any(d in _NEEDS_COST and d not in _NEEDS_USAGE for d in wanted):
-        return None
-    required = {_NEEDS_USAGE[d] for d in wanted if d in _NEEDS_USAGE}
-    sets = candidate_sets(session, costs=False, org=q.org, required=required, endpoint=q.endpoint)
-    if not sets:
-        return None
-    return choose(session, sets, q.since, q.until, months=months)
-
-
-def _where(table: Any, choices: list[Choice], q: ReportQuery, costs: bool) -> list[Any]:
-    conditions = [rollup_condition(table, choices)]
-    for dim, value in _filters(q).items():
-        column = _COLUMNS[dim][0 if costs else 1]
-        if column is not None:
-            conditions.append(getattr(table, column) == value)
-    return conditions
-
-
-# Day totals on record_set_days answer unfiltered questions without reading rollup rows.
-_DAY_TOTALS = all(hasattr(RecordSetDay, c) for c in USAGE_SUMS.values())
-
-
-def _use_day_totals(q: ReportQuery) -> bool:
-    return _DAY_TOTALS and not _filters(q)
-
-
-def _day_condition(choices: list[Choice]) -> ColumnElement[bool]:
-    """The record_set_days rows of the chosen days (whole months as their days), with data."""
-    parts: list[ColumnElement[bool]] = []
-    for c in choices:
-        spans = [(m, month_end(m)) for m in c.months] + day_ranges(c.days)
-        for lo, hi in spans:
-            rs = RecordSetDay.record_set_id == c.record_set_id
-            parts.append(and_(rs, RecordSetDay.day.between(lo, hi)))
-    if not parts:
-        return and_(False)  # type: ignore[arg-type]
-    return and_(or_(*parts), RecordSetDay.rows > 0)
-
-
-def _totals_table(costs: bool, use_days: bool) -> tuple[Any, list[Any]]:
-    """The table to sum and its value columns: day totals, or the rollup."""
-    table: Any = RecordSetDay if use_days else (CostRollup if costs else UsageRollup)
-    columns = [table.amount_nanos] if costs else [getattr(table, c) for c in USAGE_SUMS.values()]
-    return table, columns
-
 
 def summary(session: Session, q: ReportQuery) -> Summary:
     out = Summary(since=q.since, until=q.until)
-    use_days = _use_day_totals(q)
-    cost = _cost_choices(session, q, set())
+    use_days = use_day_totals(q)
+    cost = cost_choices(session, q, set())
     if cost is not None:
-        _, (amount,) = _totals_table(True, use_days)
-        where = [_day_condition(cost)] if use_days else _where(CostRollup, cost, q, True)
+        _, (amount,) = totals_table(True, use_days)
+        where = [day_condition(cost)] if use_days else row_conditions(CostRollup, cost, q, True)
         total = session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where))
         out.cost_nanos = int(total or 0)
-    usage = _usage_choices(session, q, set())
+    usage = usage_choices(session, q, set())
     if usage:
-        _, columns = _totals_table(False, use_days)
-        where = [_day_condition(usage)] if use_days else _where(UsageRollup, usage, q, False)
+        _, columns = totals_table(False, use_days)
+        where = [day_condition(usage)] if use_days else row_conditions(UsageRollup, usage, q, False)
         sums = session.execute(
             select(*(func.coalesce(func.sum(c), 0) for c in columns)).where(*where)
         ).one()
@@ -178,15 +79,15 @@ def summary(session: Session, q: ReportQuery) -> Summary:
 
 
 def _distinct_many(session: Session, q: ReportQuery, dims: tuple[str, ...]) -> dict[str, set[str]]:
-    """`_distinct` of several dimensions; dimensions whose record-set choice is the same are
-    read in one pass over the rollup."""
+    """The values of several dimensions that have activity; dimensions whose record-set choice
+    is the same are read in one pass over the rollup."""
     found: dict[str, set[str]] = {dim: set() for dim in dims}
     table: Any
     for costs, table in ((True, CostRollup), (False, UsageRollup)):
         passes: dict[str, tuple[list[Choice], list[tuple[str, str]]]] = {}
         for dim in dims:
-            choices = (_cost_choices if costs else _usage_choices)(session, q, {dim})
-            column_name = _COLUMNS[dim][0 if costs else 1]
+            choices = (cost_choices if costs else usage_choices)(session, q, {dim})
+            column_name = COLUMNS[dim][0 if costs else 1]
             if not choices or column_name is None:
                 continue
             key = repr([(c.record_set_id, c.months, c.days) for c in choices])
@@ -195,31 +96,14 @@ def _distinct_many(session: Session, q: ReportQuery, dims: tuple[str, ...]) -> d
         for choices, wanted in passes.values():
             columns = [getattr(table, name) for _, name in wanted]
             query = (
-                select(*columns).distinct().where(*_where(table, choices, q, costs), activity != 0)
+                select(*columns)
+                .distinct()
+                .where(*row_conditions(table, choices, q, costs), activity != 0)
             )
             for row in session.execute(query):
                 for (dim, _), value in zip(wanted, row, strict=True):
                     if value:
                         found[dim].add(value)
-    return found
-
-
-def _distinct(session: Session, q: ReportQuery, dim: str) -> set[str]:
-    found: set[str] = set()
-    table: Any
-    for costs, table in ((True, CostRollup), (False, UsageRollup)):
-        choices = (_cost_choices if costs else _usage_choices)(session, q, {dim})
-        column_name = _COLUMNS[dim][0 if costs else 1]
-        if not choices or column_name is None:
-            continue
-        column = getattr(table, column_name)
-        activity = table.amount_nanos if costs else table.num_model_requests
-        query = (
-            select(column)
-            .distinct()
-            .where(*_where(table, choices, q, costs), column.is_not(None), activity != 0)
-        )
-        found.update(v for v in session.scalars(query) if v)
     return found
 
 
@@ -242,12 +126,12 @@ def breakdown(
     dims = {d for d in (by, split) if d and d not in TIME_DIMENSIONS}
     months = by not in ("day", "week")
     rows: dict[str | None, BreakdownRow] = {}
-    cost = _cost_choices(session, q, dims, months)
+    cost = cost_choices(session, q, dims, months)
     if cost is not None:
         _collect(session, q, cost, True, by, split, rows)
         for row in rows.values():
             row.cost_nanos = row.cost_nanos or 0
-    usage = _usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
+    usage = usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
     shared = None
     if usage is not None:
         if by in ("user", "project", "api_key") and top is None:
@@ -294,8 +178,8 @@ def _collect(
     rows: dict[str | None, BreakdownRow],
     shared: SharedUsage | None = None,
 ) -> None:
-    use_days = by in ("day", "week") and split is None and _use_day_totals(q)
-    table, columns = _totals_table(costs, use_days)
+    use_days = by in ("day", "week") and split is None and use_day_totals(q)
+    table, columns = totals_table(costs, use_days)
     values = [func.sum(c) for c in columns]
     if shared is not None:  # per record set and model too, with what estimates need
         values += [func.sum(getattr(table, m)) for m in ESTIMATE_METRICS]
@@ -307,18 +191,18 @@ def _collect(
     elif by == "endpoint":
         group.append(table.record_set_id)
     else:
-        column = _COLUMNS[by][0 if costs else 1]
+        column = COLUMNS[by][0 if costs else 1]
         assert column is not None
         group.append(getattr(table, column))
-    split_col = _COLUMNS[split][0 if costs else 1] if split else None
+    split_col = COLUMNS[split][0 if costs else 1] if split else None
     if split_col:
         group.append(getattr(table, split_col))
     if shared is not None:
         group += [table.record_set_id, table.model]
     if use_days:
-        query = select(*group, *values).where(_day_condition(choices)).group_by(table.day)
+        query = select(*group, *values).where(day_condition(choices)).group_by(table.day)
     else:
-        where = _where(table, choices, q, costs)
+        where = row_conditions(table, choices, q, costs)
         query = select(*group, *values).where(*where).group_by(*group)
     kinds = {c.record_set_id: c.kind for c in choices}
     for record in session.execute(query):
@@ -348,46 +232,8 @@ def _collect(
                 setattr(row, name, getattr(row, name) + int(value or 0))
 
 
-def data_bounds(session: Session, org: str | None = None) -> tuple[date, date] | None:
-    """First and last day the ledger has any data for."""
-    query = select(func.min(RecordSetDay.day), func.max(RecordSetDay.day)).join(
-        RecordSet, RecordSet.id == RecordSetDay.record_set_id
-    )
-    if org:
-        query = query.join(Organization, Organization.id == RecordSet.organization_id).where(
-            Organization.slug == org
-        )
-    first, last = session.execute(query).one()
-    return (first, last) if first is not None else None
-
-
-def available_dimensions(session: Session, org: str | None = None) -> set[str]:
-    """Which dimensions the loaded data can answer (for navigation that shows only those)."""
-    query = select(RecordSet.kind, RecordSet.grouping)
-    if org:
-        query = query.join(Organization, Organization.id == RecordSet.organization_id).where(
-            Organization.slug == org
-        )
-    found: set[str] = set()
-    for kind, grouping in session.execute(query):
-        dims = set(grouping.split(","))
-        found.update(TIME_DIMENSIONS)
-        if kind != "costs":
-            found.add("endpoint")
-        for dim, need in (_NEEDS_COST if kind == "costs" else _NEEDS_USAGE).items():
-            if need in dims:
-                found.add(dim)
-    return found
-
-
-def default_range(session: Session, org: str | None = None, days: int = 30) -> tuple[date, date]:
-    """The last `days` days that have data (or up to today when the ledger is empty)."""
-    bounds = data_bounds(session, org)
-    until = bounds[1] if bounds else date.today()
-    return until - timedelta(days=days - 1), until
-
-
 def group_metrics(rows: list[BreakdownRow]) -> Metrics:
+    """The rows' totals (cost None when no row has one), for a table's total line."""
     total = Metrics()
     known = [r.cost_nanos for r in rows if r.cost_nanos is not None]
     total.cost_nanos = sum(known) if known else None

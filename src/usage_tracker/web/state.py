@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from usage_tracker.services import reports
+from usage_tracker.services import report_coverage
 from usage_tracker.services.organizations import list_organizations
 from usage_tracker.web.filters import ViewFilters, parse_filters
 from usage_tracker.web.views import VIEWS
@@ -39,10 +39,10 @@ def load_state(request: Request, db: Session) -> ViewState:
     orgs = [o.slug for o in list_organizations(db)]
     if org is not None and org not in orgs:
         org = None
-    bounds = reports.data_bounds(db, org)
+    bounds = report_coverage.data_bounds(db, org)
     filters = parse_filters(request.query_params, bounds[1] if bounds else None)
     if filters.org != org:
         filters = filters.without("org")
-    dims = set(reports.available_dimensions(db, org)) if bounds else set()
+    dims = set(report_coverage.available_dimensions(db, org)) if bounds else set()
     nav = [NavItem(name, need is None or need in dims, need) for name, need in VIEWS.items()]
     return ViewState(filters, dims, bounds, orgs, nav)
