@@ -155,8 +155,8 @@ def test_two_processes_at_once_claim_each_alert_once(
 def test_team_user_and_rollover_budgets(loaded: sessionmaker[Session], settings: Settings) -> None:
     with loaded() as session:
         org = ensure_organization(session, "acme")
-        create_team(session, org, "search")
-        set_members(session, org, "search", projects=["proj_a", "proj_b"])
+        create_team(session, org, "search", actor="test")
+        set_members(session, org, "search", projects=["proj_a", "proj_b"], actor="test")
         session.commit()
     _set(loaded, scope="team", scope_id="search", amount_nanos=to_nanos(1000))
     _set(loaded, scope="user", scope_id="user-nobody", amount_nanos=to_nanos(10))

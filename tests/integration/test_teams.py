@@ -11,12 +11,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from tests.integration.ledger_helpers import bucket, cost, page, write_json
 from tests.web.conftest import PASSWORD, sign_in
+from usage_tracker.cli.main import app as cli_app
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.services.accounts import create_account
+from usage_tracker.services.audit import AuditFilter, list_audit
+from usage_tracker.services.budgets import get_budget
 from usage_tracker.services.chargeback import showback, to_csv, to_xlsx
 from usage_tracker.services.imports import import_file
 from usage_tracker.services.organizations import ensure_organization
@@ -35,10 +39,10 @@ def ledger(session_factory: sessionmaker[Session], tmp_path: Path) -> sessionmak
     import_file(session_factory, "acme", write_json(tmp_path / "c.json", page([bucket(2, rows)])))
     with transaction(session_factory) as session:
         org = ensure_organization(session, "acme")
-        create_team(session, org, "search", "CC-1")
-        set_members(session, org, "search", projects=["proj_a"], users=["u1"])
-        create_team(session, org, "ads")
-        set_members(session, org, "ads", users=["u3"])
+        create_team(session, org, "search", "CC-1", actor="test")
+        set_members(session, org, "search", projects=["proj_a"], users=["u1"], actor="test")
+        create_team(session, org, "ads", actor="test")
+        set_members(session, org, "ads", users=["u3"], actor="test")
     return session_factory
 
 
@@ -81,3 +85,33 @@ def test_teams_page_downloads_and_json_twin(
         xlsx = client.get("/teams/showback.xlsx?org=acme&from_month=2024-07&to_month=2024-07")
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     app.state.engine.dispose()
+
+
+def test_cli_changes_are_audited_and_rename_moves_the_budget(
+    ledger: sessionmaker[Session], cli_env: dict[str, str]
+) -> None:
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli_app, [*args, "--org", "acme"], env=cli_env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("budgets", "set", "--scope", "team", "--id", "ads", "--amount", "50")
+    run("teams", "members", "ads", "--project", "proj_b", "--remove", "u3")
+    assert "Renamed team ads to growth." in run("teams", "rename", "ads", "growth")
+    failed = runner.invoke(
+        cli_app, ["teams", "rename", "growth", "search", "--org", "acme"], env=cli_env
+    )
+    assert failed.exit_code == 1 and "already exists" in failed.output
+    with ledger() as session:
+        org = ensure_organization(session, "acme")
+        assert get_budget(session, org, "team", "growth") is not None
+        entries = list_audit(session, AuditFilter(org.id, action="team."))
+    assert [(e.action, e.target_id) for e in reversed(entries)][-3:] == [
+        ("team.add_members", "ads"),
+        ("team.remove_members", "ads"),
+        ("team.rename", "growth"),
+    ]
+    assert all(e.actor.startswith("cli") for e in entries[:3])
+    assert entries[0].before["name"] == "ads" and entries[0].after["projects"] == ["proj_b"]

@@ -14,18 +14,20 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.governance_common import actor
 from usage_tracker.cli.render import print_json, print_table
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.money import format_usd
 from usage_tracker.services.chargeback import showback, to_csv, to_xlsx
 from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.reports import data_bounds
+from usage_tracker.services.report_coverage import data_bounds
 from usage_tracker.services.teams import (
     TeamError,
     create_team,
     delete_team,
     list_teams,
     remove_members,
+    rename_team,
     set_members,
 )
 
@@ -62,8 +64,9 @@ def add_command(
     """Create a team, with its first members."""
 
     def work(session: Session, o: Organization) -> None:
-        create_team(session, o, name, cost_centre)
-        set_members(session, o, name, projects=projects, users=users, keys=keys)
+        who = actor()
+        create_team(session, o, name, cost_centre, actor=who)
+        set_members(session, o, name, projects=projects, users=users, keys=keys, actor=who)
 
     _run(org, f"Created team {name}.", work)
 
@@ -80,9 +83,10 @@ def members_command(
     """Add members to a team (and --remove others)."""
 
     def work(session: Session, o: Organization) -> None:
-        set_members(session, o, name, projects=projects, users=users, keys=keys)
+        who = actor()
+        set_members(session, o, name, projects=projects, users=users, keys=keys, actor=who)
         if remove:
-            remove_members(session, o, name, remove)
+            remove_members(session, o, name, remove, actor=who)
 
     _run(org, f"Updated team {name}.", work)
 
@@ -90,7 +94,21 @@ def members_command(
 @app.command("delete")
 def delete_command(name: str = typer.Argument(...), org: str | None = ORG) -> None:
     """Delete a team (its budget, if any, stops evaluating)."""
-    _run(org, f"Deleted team {name}.", lambda s, o: delete_team(s, o, name))
+    _run(org, f"Deleted team {name}.", lambda s, o: delete_team(s, o, name, actor=actor()))
+
+
+@app.command("rename")
+def rename_command(
+    name: str = typer.Argument(..., help="Team name."),
+    new_name: str = typer.Argument(..., help="New name."),
+    org: str | None = ORG,
+) -> None:
+    """Rename a team (its budget, if any, follows it)."""
+    _run(
+        org,
+        f"Renamed team {name} to {new_name}.",
+        lambda s, o: rename_team(s, o, name, new_name, actor=actor()),
+    )
 
 
 @app.command("list")

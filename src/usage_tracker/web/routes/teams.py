@@ -1,5 +1,6 @@
-"""The teams page: teams and their members, monthly showback per team (CSV/XLSX), and the
-`/api/v1` twins. Showback counts each dollar once (see `services/teams`)."""
+"""The teams pages: teams with their named members and spend, a team's page, monthly showback
+per team (CSV/XLSX), and the JSON twins (`?format=json`, `/api/v1`). Showback counts each dollar
+once (see `services/teams`). The writes (admin only) are in `teams_admin`."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Organization
+from usage_tracker.services.audit import audit_to_json, org_slugs
 from usage_tracker.services.chargeback import Showback, showback, to_csv, to_xlsx
 from usage_tracker.services.organizations import list_organizations
-from usage_tracker.services.reports import data_bounds
-from usage_tracker.services.teams import list_teams
+from usage_tracker.services.report_coverage import data_bounds
+from usage_tracker.services.team_views import (
+    member_choices,
+    team_history,
+    team_spend,
+    team_view,
+    team_views,
+)
+from usage_tracker.services.teams import MEMBER_KINDS, list_teams
 from usage_tracker.web.deps import ApiViewer, DbSession, PageViewer
+from usage_tracker.web.routes import teams_admin
 from usage_tracker.web.routes.budgets_common import spend_page
 
 router = APIRouter(include_in_schema=False)
@@ -65,16 +75,42 @@ def _showback(
 def teams_page(
     request: Request, viewer: PageViewer, db: DbSession,
     org: str | None = None, from_month: str | None = MONTH, to_month: str | None = MONTH,
+    format: str = "",
 ) -> Response:  # fmt: skip
+    """Teams with named members and their spend over the months shown, and the showback."""
     o = _org(db, org)
+    result = _showback(db, org, from_month, to_month) if o else None
+    teams = team_views(db, o, team_spend(result) if result else None) if o else []
+    if format == "json":
+        return JSONResponse({"org": o.slug if o else None, "teams": [t.to_json() for t in teams]})
     ctx: dict[str, Any] = {
         "orgs": [x.slug for x in list_organizations(db)],
         "org": o.slug if o else None,
-        "teams": list_teams(db, o) if o else [],
-        "showback": _showback(db, org, from_month, to_month) if o else None,
+        "teams": teams,
+        "showback": result,
         "from_month": from_month or "", "to_month": to_month or "",
     }  # fmt: skip
     return spend_page(request, viewer, db, "teams", "teams/list.html", ctx)
+
+
+@router.get("/teams/{team_id:int}", name="teams:detail")
+def team_page(
+    request: Request, viewer: PageViewer, db: DbSession, team_id: int, format: str = ""
+) -> Response:
+    """One team: its members (named from the directory), and the audit entries about it."""
+    o, info = teams_admin.team_or_404(db, team_id)
+    view = team_view(db, o, info)
+    if format == "json":
+        return JSONResponse({"org": o.slug, **view.to_json()})
+    slugs = org_slugs(db)
+    ctx: dict[str, Any] = {
+        "org": o.slug,
+        "team": view,
+        "kinds": MEMBER_KINDS,
+        "choices": member_choices(db, o) if viewer.is_admin else {},
+        "entries": [audit_to_json(e, slugs) for e in team_history(db, o, team_id)],
+    }
+    return spend_page(request, viewer, db, "teams", "teams/detail.html", ctx)
 
 
 @router.get("/teams/showback.{fmt}", name="teams:showback-export")
@@ -109,4 +145,5 @@ def showback_api(
     return {"org": result.org if result else None, "rows": result.to_json() if result else []}
 
 
+router.include_router(teams_admin.router)
 router.include_router(api_router)
