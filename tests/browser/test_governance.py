@@ -4,6 +4,7 @@ the stateful fake Admin API on loopback: disable → restore with previews, then
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, running_dashboard, screenshot, sign_in
-from tests.fakes import build_org
+from tests.fakes import Fault, build_org
 from tests.fakes.governance import add_keys, add_rate_limits
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
@@ -133,3 +134,52 @@ def test_screenshot_every_governance_page(
     p0 = world[0].org.projects[0].id
     page.goto(f"{gov_server}/governance/projects/{p0}")
     screenshot(page, f"governance-project-{width}")
+
+
+def test_a_running_operation_shows_live_progress_until_done_without_a_reload(
+    page: Page, gov_server: str, world: tuple[Connected, str]
+) -> None:
+    """The fake holds the calls: first none done (0 of N), then one (the page's script moves
+    the bar, the counts and the row), then the rest (the page shows the result by itself)."""
+    connected = world[0]
+    project = next(p for p in connected.org.projects[1:] if not p.archived_at)
+    limits = [r for r in connected.org.rate_limits if r.project_id == project.id]
+    total = sum(1 for r in limits if r.limits.get("max_requests_per_1_minute"))
+    first, rest = threading.Event(), threading.Event()
+    connected.fake.inject(
+        f"/organization/projects/{project.id}/rate_limits/*",
+        Fault(gate=first, times=1, method="POST"),
+        Fault(gate=rest, times=total - 1, method="POST"),
+    )
+    try:
+        signed_in(page, gov_server)
+        page.goto(gov_server + "/governance/rate-limits")
+        page.click("[data-refresh]")
+        expect(page.locator("#limits-table tbody tr[data-row]").first).to_be_visible()
+        page.goto(f"{gov_server}/governance/projects/{project.id}?org=acme")
+        page.click("[data-disable]")
+        expect(page.locator("[data-plan-item]")).to_have_count(total)
+        page.click("[data-confirm]")
+        running = page.locator('[data-operation][data-state="running"]')
+        bar = page.locator("progress[data-op-progress]")
+        expect(running).to_be_visible()
+        expect(bar).to_have_attribute("max", str(total))
+        expect(bar).to_have_attribute("value", "0")
+
+        first.set()
+        expect(bar).to_have_attribute("value", "1")
+        expect(page.locator('[data-operation] [data-count="succeeded"]')).to_have_text("1")
+        expect(page.locator('#items-table tr[data-status="succeeded"]')).to_have_count(1)
+        expect(page.locator("[data-op-done]")).to_have_text(f"1 / {total}")
+        expect(running).to_be_visible()  # still the same page: the script updated it
+        screenshot(page, "governance-operation-running-1280")
+
+        rest.set()
+        expect(page.locator('[data-op-status="succeeded"]')).to_be_visible(timeout=15_000)
+        expect(bar).to_have_attribute("value", str(total))
+        expect(page.locator('#items-table tr[data-status="succeeded"]')).to_have_count(total)
+        expect(page.locator("[data-operation][data-poll]")).to_have_count(0)
+    finally:
+        first.set()
+        rest.set()
+    assert not any(r.limits.get("max_requests_per_1_minute") for r in limits)

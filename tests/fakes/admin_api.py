@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 import httpx2
 
 from tests.fakes.buckets import BadRequest, costs_page, encode_cursor, usage_page
-from tests.fakes.faults import Fault, FaultQueue, error_body, masked
+from tests.fakes.faults import HELD_SECONDS, Fault, FaultQueue, error_body, masked
 from tests.fakes.org import FakeOrg
 from tests.fakes.routes import ROUTES, NotFound
 from tests.fakes.spec import Spec, SpecViolation, load_spec
@@ -84,6 +84,8 @@ class FakeAdminApi:
         )
         method = request.method
         fault = self.faults.take(method, path)
+        if fault is not None and fault.gate is not None:
+            fault.gate.wait(HELD_SECONDS)
         if fault is not None and fault.delay:
             read = (request.extensions.get("timeout") or {}).get("read")
             if read is not None and fault.delay > read:

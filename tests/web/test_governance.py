@@ -38,8 +38,12 @@ def world(settings: Settings, session_factory: sessionmaker[Session]) -> Iterato
 
 
 def post(client: TestClient, url: str, data: dict[str, object] | None = None) -> Any:
+    """POST with the CSRF token; a bulk operation it starts is waited for (it runs in the
+    background: the answer comes at once)."""
     token = csrf_of(client, "/governance/rate-limits")
-    return client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+    response = client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+    assert client.app.state.bulk_runner.wait_all(30), "a bulk operation did not finish"
+    return response
 
 
 def refresh(client: TestClient) -> None:

@@ -42,8 +42,12 @@ def world(settings: Settings, session_factory: sessionmaker[Session]) -> Iterato
 
 
 def post(client: TestClient, url: str, data: dict[str, object] | None = None) -> Any:
+    """POST with the CSRF token; a bulk operation it starts is waited for (it runs in the
+    background: the answer comes at once)."""
     token = csrf_of(client, "/governance/keys")
-    return client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+    response = client.post(url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+    assert client.app.state.bulk_runner.wait_all(30), "a bulk operation did not finish"
+    return response
 
 
 def test_inventory_flags_and_revoke_preview_then_confirm(

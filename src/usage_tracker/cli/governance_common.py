@@ -16,6 +16,7 @@ from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.services import bulk
+from usage_tracker.services.bulk_progress import operation_json as operation_json  # the web's too
 from usage_tracker.services.connections import open_client
 from usage_tracker.services.credentials import CredentialError, connection_for
 from usage_tracker.services.organizations import UnknownOrganization, get_organization
@@ -106,31 +107,6 @@ def print_plan(plan: Plan, title: str) -> None:
         console.print(f"{title}: nothing to change.")
     for skip in plan.skipped:
         console.print(f"  skipped {skip.project_id} {skip.model}: {skip.reason}", highlight=False)
-
-
-def operation_json(session: Session, op: BulkOperation) -> dict[str, Any]:
-    items = bulk.operation_items(session, op)
-    return {
-        "operation_id": op.id,
-        "kind": op.kind,
-        "status": op.status,
-        "attempts": op.attempts,
-        "counts": bulk.counts(items),
-        "items": [
-            {
-                "project_id": i.project_id,
-                "target_id": i.target_id,
-                "label": i.label,
-                "status": i.status,
-                "change": i.change,
-                "before": i.before,
-                "after": i.after,
-                "error": i.error,
-                "request_id": i.request_id,
-            }
-            for i in items
-        ],
-    }
 
 
 def print_operation(session: Session, op: BulkOperation) -> None:

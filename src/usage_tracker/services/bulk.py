@@ -3,14 +3,18 @@
     op = create_operation(session, org_id, "template.apply", actor, summary, items)
     run_operation(session, client, op)           # every pending item, at most 8 at a time
     retry_failed(session, client, op)            # only the items that failed
+    run_operation(session, client, op, resume=True)  # pending and failed: after an interruption
 
 Calls run in worker threads (the SDK client is thread-safe); the database is written only by the
 calling thread, one commit per finished item, so a page shows exactly what has happened so far.
-Every item's outcome is written to the audit log with OpenAI's request id.
+Every item's outcome is written to the audit log with OpenAI's request id. One operation is
+never run by two threads of a process at once (`AlreadyRunning`; `is_running` tells); the web
+runs operations in the background with `bulk_runner`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -49,6 +53,37 @@ def reporting(callback: ItemProgress) -> Iterator[None]:
 
 UPDATE = "rate_limit.update"
 DELETE_KEY = "api_key.delete"
+
+# The operations a thread of this process is running now (a page shows them as running).
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
+class AlreadyRunning(RuntimeError):
+    def __init__(self, operation_id: int) -> None:
+        self.operation_id = operation_id
+        super().__init__(
+            f"operation {operation_id} is already running; its page shows the progress"
+        )
+
+
+def is_running(operation_id: int) -> bool:
+    """Whether a thread of this process is running the operation now."""
+    with _running_lock:
+        return operation_id in _running
+
+
+@contextmanager
+def _claim(operation_id: int) -> Iterator[None]:
+    with _running_lock:
+        if operation_id in _running:
+            raise AlreadyRunning(operation_id)
+        _running.add(operation_id)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(operation_id)
 
 
 @dataclass(frozen=True)
@@ -186,29 +221,37 @@ def run_operation(
     op: BulkOperation,
     *,
     only_failed: bool = False,
+    resume: bool = False,
     max_workers: int = DEFAULT_WORKERS,
 ) -> BulkOperation:
-    """Run the pending items (or, with `only_failed`, the failed ones); returns `op` updated."""
-    wanted = ("failed",) if only_failed else ("pending",)
-    todo = [i for i in operation_items(session, op) if i.status in wanted]
-    refused_is_skip = bool(op.params.get("refused_is_skip"))
-    op.status = "running"
-    op.attempts += 1
-    session.commit()
-    calls = {i.id: _Call(i.id, i.action, i.project_id, i.target_id, dict(i.change)) for i in todo}
-    by_id = {i.id: i for i in todo}
-    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-        futures = {
-            pool.submit(_call, client, c, refused_is_skip): c.item_id for c in calls.values()
-        }
-        report = _progress.get()
-        for done, future in enumerate(as_completed(futures), start=1):
-            item = by_id[futures[future]]
-            _record(session, op, item, future.result())
-            session.commit()
-            if report is not None:
-                report(done, len(todo), item)
-    _finish(session, op)
+    """Run the pending items (`only_failed`: the failed ones; `resume`: both — what an
+    interrupted run left); returns `op` updated. The items to run are pending until done.
+    Raises AlreadyRunning when another thread of this process is running `op` now."""
+    wanted = ("failed",) if only_failed else ("pending", "failed") if resume else ("pending",)
+    with _claim(op.id):
+        todo = [i for i in operation_items(session, op) if i.status in wanted]
+        for item in todo:
+            item.status = "pending"
+        refused_is_skip = bool(op.params.get("refused_is_skip"))
+        op.status = "running"
+        op.attempts += 1
+        session.commit()
+        calls = [_Call(i.id, i.action, i.project_id, i.target_id, dict(i.change)) for i in todo]
+        by_id = {i.id: i for i in todo}
+        with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+            futures = {pool.submit(_call, client, c, refused_is_skip): c.item_id for c in calls}
+            report = _progress.get()
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    item = by_id[futures[future]]
+                    _record(session, op, item, future.result())
+                    session.commit()
+                    if report is not None:
+                        report(done, len(todo), item)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # calls not yet made are not made
+                raise
+        _finish(session, op)
     return op
 
 
@@ -221,6 +264,18 @@ def retry_failed(
 ) -> BulkOperation:
     """Run again only the items that failed; succeeded and skipped items are left alone."""
     return run_operation(session, client, op, only_failed=True, max_workers=max_workers)
+
+
+def fail_unfinished(session: Session, op: BulkOperation, error: str) -> BulkOperation:
+    """After an exception outside the items' own calls (the key was removed, the database
+    failed): every item still pending fails with `error`, audited like any failed item, and the
+    operation ends — it is never left `running` with nothing running it."""
+    for item in operation_items(session, op):
+        if item.status == "pending":
+            _record(session, op, item, _Outcome("failed", error=error))
+    session.commit()
+    _finish(session, op)
+    return op
 
 
 def _record(session: Session, op: BulkOperation, item: BulkOperationItem, out: _Outcome) -> None:

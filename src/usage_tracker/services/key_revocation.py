@@ -56,9 +56,11 @@ def revoke_keys(
     *,
     actor: str,
     dry_run: bool = False,
+    run: bool = True,
     max_workers: int = bulk.DEFAULT_WORKERS,
 ) -> RevokeResult:
-    """Delete these project keys (by id, from the stored inventory); dry run: only the plan."""
+    """Delete these project keys (by id, from the stored inventory); dry run: only the plan.
+    `run=False`: the operation is stored, pending, for `bulk_runner` to run in the background."""
     plan = plan_revoke(session, organization_id, key_ids)
     if dry_run or not plan.keys:
         return RevokeResult(plan)
@@ -88,4 +90,6 @@ def revoke_keys(
         f"revoke {n} API key{'s' if n != 1 else ''}",
         items,
     )
+    if not run:
+        return RevokeResult(plan, op)
     return RevokeResult(plan, bulk.run_operation(session, client, op, max_workers=max_workers))

@@ -68,9 +68,11 @@ def disable_project(
     actor: str,
     reason: str = "disabled by hand",
     dry_run: bool = False,
+    run: bool = True,
     max_workers: int = bulk.DEFAULT_WORKERS,
 ) -> ActionResult:
-    """Snapshot every limit, then requests per minute → 0 on every editable model."""
+    """Snapshot every limit, then requests per minute → 0 on every editable model.
+    `run=False`: the operation is stored, pending, for `bulk_runner` to run in the background."""
     current = current_limits(session, client, organization_id, project_id)
     plan = plan_disable(current, project_id)
     if dry_run:
@@ -95,9 +97,9 @@ def disable_project(
         plan.items,
         {"snapshot_id": snapshot.id, "refused_is_skip": True, "target": ("project", project_id)},
     )
-    return ActionResult(
-        plan, bulk.run_operation(session, client, op, max_workers=max_workers), snapshot.id
-    )
+    if run:
+        bulk.run_operation(session, client, op, max_workers=max_workers)
+    return ActionResult(plan, op, snapshot.id)
 
 
 def plan_restore(snapshot: RateLimitSnapshot, current: list[dict[str, Any]]) -> Plan:
@@ -129,9 +131,11 @@ def restore_project(
     *,
     actor: str,
     dry_run: bool = False,
+    run: bool = True,
     max_workers: int = bulk.DEFAULT_WORKERS,
 ) -> ActionResult:
-    """Put every limit back exactly as the disable snapshot has it; raises NothingToRestore."""
+    """Put every limit back exactly as the disable snapshot has it; raises NothingToRestore.
+    `run=False`: the operation is stored, pending, for `bulk_runner` to run in the background."""
     snapshot = active_snapshot(session, organization_id, project_id)
     if snapshot is None:
         raise NothingToRestore(
@@ -149,6 +153,6 @@ def restore_project(
         plan.items,
         {"snapshot_id": snapshot.id, "target": ("project", project_id)},
     )
-    return ActionResult(
-        plan, bulk.run_operation(session, client, op, max_workers=max_workers), snapshot.id
-    )
+    if run:
+        bulk.run_operation(session, client, op, max_workers=max_workers)
+    return ActionResult(plan, op, snapshot.id)

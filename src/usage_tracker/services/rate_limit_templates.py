@@ -267,9 +267,11 @@ def apply_template(
     *,
     actor: str,
     dry_run: bool = False,
+    run: bool = True,
     max_workers: int = bulk.DEFAULT_WORKERS,
 ) -> ActionResult:
-    """Preview (dry run) or apply a template to projects; on full success they are assigned it."""
+    """Preview (dry run) or apply a template to projects; on full success they are assigned it.
+    `run=False`: the operation is stored, pending, for `bulk_runner` to run in the background."""
     template = get_template(session, organization_id, name)
     plan = Plan()
     for pid in project_ids:
@@ -287,4 +289,6 @@ def apply_template(
         plan.items,
         {"template_id": template.id, "projects": list(project_ids), "target": ("template", name)},
     )
+    if not run:
+        return ActionResult(plan, op)
     return ActionResult(plan, bulk.run_operation(session, client, op, max_workers=max_workers))

@@ -185,8 +185,10 @@ def edit_rate_limit(
     changes: dict[str, int],
     *,
     actor: str,
+    run: bool = True,
 ) -> BulkOperation:
-    """Change some fields of one limit (audited, stored); the operation holds the outcome."""
+    """Change some fields of one limit (audited, stored); the operation holds the outcome.
+    `run=False`: the operation is stored, pending, for `bulk_runner` to run in the background."""
     unknown = set(changes) - set(RATE_LIMIT_FIELDS)
     if unknown or not changes:
         raise ValueError(
@@ -206,7 +208,7 @@ def edit_rate_limit(
         [item],
         {"target": ("project", project_id)},
     )
-    return bulk.run_operation(session, client, op)
+    return bulk.run_operation(session, client, op) if run else op
 
 
 def disabled_projects(session: Session, organization_id: int) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import secrets
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from usage_tracker.db.engine import make_engine, make_session_factory
 from usage_tracker.services.accounts import count_accounts
+from usage_tracker.services.bulk_runner import BulkRunner
 from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
@@ -78,6 +80,7 @@ def create_app(
     app.state.web_settings = web
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.bulk_runner = BulkRunner(app.state.session_factory, settings)
     app.state.assets = assets.Assets()
     app.state.sync = sync
     with app.state.session_factory() as session:
@@ -124,6 +127,9 @@ def create_app(
 
 
 _GC_FROZEN = False
+# On shutdown, bulk operations running in the background get this long to finish; one still
+# running after it shows as interrupted (with *Resume*) when the dashboard starts again.
+SHUTDOWN_WAIT_SECONDS = 30.0
 
 
 @asynccontextmanager
@@ -131,13 +137,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At the first start in a process, move everything loaded so far (modules, classes, the
     ORM and template machinery) out of the garbage collector's sight: the collections a page's
     many short-lived objects trigger then no longer walk the whole heap (p95 of the full-year
-    overview 348 → 282 ms, docs/web.md#speed)."""
+    overview 348 → 282 ms, docs/web.md#speed). On shutdown, wait for background bulk runs."""
     global _GC_FROZEN
     if not _GC_FROZEN:
         _GC_FROZEN = True
         gc.collect()
         gc.freeze()
     yield
+    await asyncio.to_thread(app.state.bulk_runner.wait_all, SHUTDOWN_WAIT_SECONDS)
 
 
 def _wants_json(request: Request) -> bool:

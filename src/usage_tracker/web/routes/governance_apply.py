@@ -19,6 +19,7 @@ from usage_tracker.web.routes.governance_common import (
     pick_org,
     redirect,
     require_org,
+    start_operation,
 )
 from usage_tracker.web.routes.governance_templates import find_template
 
@@ -89,10 +90,12 @@ def apply_confirm(
     chosen = _projects(project_id)
     client = admin_client(request, db, org)
     result = call(
-        lambda: apply_template(db, client, org.id, template.name, chosen, actor=actor(viewer))
+        lambda: apply_template(
+            db, client, org.id, template.name, chosen, actor=actor(viewer), run=False
+        )
     )
     assert result.operation is not None
-    return redirect(request, "gov:operation", org, operation_id=result.operation.id)
+    return start_operation(request, org, result.operation)
 
 
 @router.get("/drift", name="gov:drift")

@@ -15,8 +15,11 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
+from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
+from usage_tracker.services import bulk
+from usage_tracker.services.bulk_progress import OperationProgress, operation_progress
+from usage_tracker.services.bulk_runner import BulkRunner, RunnerBusy
 from usage_tracker.services.connections import open_client
 from usage_tracker.services.credentials import CredentialError, connection_for
 from usage_tracker.services.organizations import list_organizations
@@ -63,12 +66,28 @@ def call(fn: Callable[[], T]) -> T:
         return fn()
     except AdminApiError as exc:
         raise HTTPException(status_code=502, detail=str(exc)) from exc
-    except NothingToRestore as exc:
+    except (NothingToRestore, bulk.AlreadyRunning) as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
+    except RunnerBusy as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+
+def start_operation(request: Request, org: Organization, op: BulkOperation) -> RedirectResponse:
+    """Run `op` in the background and answer at once: 303 to its page, which shows the progress.
+    409 when it already runs; 503 when too many run (it stays resumable from its page)."""
+    runner: BulkRunner = request.app.state.bulk_runner
+    call(lambda: runner.start(op.id))
+    return redirect(request, "gov:operation", org, operation_id=op.id)
+
+
+def progress_of(request: Request, db: Session, org: Organization, op_id: int) -> OperationProgress:
+    """One operation of `org` with its items, and whether this dashboard runs it now."""
+    op = call(lambda: bulk.get_operation(db, org.id, op_id))
+    return operation_progress(db, op, live=request.app.state.bulk_runner.is_alive(op.id))
 
 
 def actor(viewer: Viewer) -> str:

@@ -23,6 +23,7 @@ from usage_tracker.web.routes.governance_common import (
     pick_org,
     redirect,
     require_org,
+    start_operation,
 )
 
 router = APIRouter(prefix="/governance", include_in_schema=False)
@@ -100,7 +101,7 @@ def revoke(
             detail=f"you confirmed {count} keys but {len(chosen)} were sent; preview again",
         )
     client = admin_client(request, db, org)
-    result = call(lambda: revoke_keys(db, client, org.id, chosen, actor=actor(viewer)))
+    result = call(lambda: revoke_keys(db, client, org.id, chosen, actor=actor(viewer), run=False))
     if result.operation is None:
         return redirect(request, "gov:keys", org)
-    return redirect(request, "gov:operation", org, operation_id=result.operation.id)
+    return start_operation(request, org, result.operation)

@@ -19,6 +19,7 @@ from usage_tracker.web.routes.governance_common import (
     pick_org,
     redirect,
     require_org,
+    start_operation,
 )
 
 router = APIRouter(prefix="/governance", include_in_schema=False)
@@ -117,10 +118,10 @@ def edit_save(
     client = admin_client(request, db, org)
     op = call(
         lambda: edit_rate_limit(
-            db, client, org.id, project_id, rate_limit_id, changes, actor=actor(viewer)
+            db, client, org.id, project_id, rate_limit_id, changes, actor=actor(viewer), run=False
         )
     )
-    return redirect(request, "gov:operation", org, operation_id=op.id)
+    return start_operation(request, org, op)
 
 
 def _non_negative(raw: str) -> int:

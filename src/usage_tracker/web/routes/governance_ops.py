@@ -1,7 +1,8 @@
 """Disable and restore a project (preview → confirm → result), and every bulk operation's result.
 
 Previews are POSTs: they read the project's current limits from the Admin API, which a page
-never does on its own. Confirming runs the same service the CLI and budget enforcement call.
+never does on its own. Confirming plans with the same service the CLI and budget enforcement
+call, then runs the operation in the background: the answer is its page, showing the progress.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from usage_tracker.services import bulk
+from usage_tracker.services.bulk_progress import operation_progress
 from usage_tracker.services.project_disable import disable_project, restore_project
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
 from usage_tracker.web.routes.governance_common import (
@@ -20,8 +22,10 @@ from usage_tracker.web.routes.governance_common import (
     call,
     page,
     pick_org,
+    progress_of,
     redirect,
     require_org,
+    start_operation,
 )
 
 router = APIRouter(prefix="/governance", include_in_schema=False)
@@ -83,38 +87,41 @@ def confirm(
     if action == "disable":
         why = reason.strip() or "disabled by hand"
         result = call(
-            lambda: disable_project(db, client, org.id, project_id, actor=who, reason=why)
+            lambda: disable_project(
+                db, client, org.id, project_id, actor=who, reason=why, run=False
+            )
         )
     else:
-        result = call(lambda: restore_project(db, client, org.id, project_id, actor=who))
+        result = call(lambda: restore_project(db, client, org.id, project_id, actor=who, run=False))
     if result.operation is None:
         return redirect(request, "gov:project", org, project_id=project_id)
-    return redirect(request, "gov:operation", org, operation_id=result.operation.id)
+    return start_operation(request, org, result.operation)
 
 
 @router.get("/operations", name="gov:operations")
 def operations(request: Request, viewer: PageViewer, db: DbSession) -> Response:
     org = pick_org(request, db)
     ops = bulk.list_operations(db, org.id, limit=100) if org else []
-    rows = [(op, bulk.counts(bulk.operation_items(db, op))) for op in ops]
+    runner = request.app.state.bulk_runner
+    rows = [operation_progress(db, op, live=runner.is_alive(op.id)) for op in ops]
     return page(request, db, viewer, "operations.html", "gov:operations", org, {"rows": rows})
 
 
 @router.get("/operations/{operation_id}", name="gov:operation")
 def operation(request: Request, viewer: PageViewer, db: DbSession, operation_id: int) -> Response:
-    """Every item of one bulk operation: status, change, error and OpenAI's request id."""
+    """Every item of one bulk operation: status, change, error and OpenAI's request id; while it
+    runs, a progress bar the page's script updates (without script, the page reloads itself)."""
     org = require_org(request, db)
-    op = call(lambda: bulk.get_operation(db, org.id, operation_id))
-    items = bulk.operation_items(db, op)
-    ctx = {"op": op, "items": items, "counts": bulk.counts(items)}
+    p = progress_of(request, db, org, operation_id)
+    ctx = {"op": p.op, "p": p, "items": p.items, "counts": p.counts}
     return page(request, db, viewer, "operation.html", "gov:operations", org, ctx)
 
 
 @router.post("/operations/{operation_id}/retry", name="gov:operation-retry")
 def retry(request: Request, viewer: AdminViewer, db: DbSession, operation_id: int) -> Response:
-    """Run again only the failed items."""
+    """Run again the failed items, and the pending ones an interrupted run left (resume), in
+    the background; 409 while the operation runs."""
     org = require_org(request, db)
     op = call(lambda: bulk.get_operation(db, org.id, operation_id))
-    client = admin_client(request, db, org)
-    call(lambda: bulk.retry_failed(db, client, op))
-    return redirect(request, "gov:operation", org, operation_id=op.id)
+    admin_client(request, db, org).close()  # 409 here and now when the org has no key
+    return start_operation(request, org, op)

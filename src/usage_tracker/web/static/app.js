@@ -1,5 +1,6 @@
 /* OpenAI Usage Tracker: draws charts from <script type="application/json">, sorts and searches
-   tables, expands rows, uploads files. No inline script anywhere; no external requests. */
+   tables, expands rows, uploads files, follows running bulk operations. No inline script
+   anywhere; no external requests. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -229,12 +230,64 @@
     });
   }
 
+  /* A bulk operation's page while it runs: follow its JSON twin every second (progress bar,
+     counts, each item's status, request id and error), then reload to show the result. */
+  function setupOperation() {
+    var panel = document.querySelector("[data-operation][data-poll]");
+    if (!panel) return;
+    var source = document.getElementById("op-status-labels");
+    var labels = source ? JSON.parse(source.textContent) : {};
+    var url = panel.getAttribute("data-poll");
+    function text(selector, value) {
+      var el = document.querySelector(selector);
+      if (el) el.textContent = value;
+    }
+    function show(op) {
+      var total = op.counts.total;
+      var bar = panel.querySelector("[data-op-progress]");
+      if (bar) { bar.max = total; bar.value = op.done; bar.textContent = op.done + " / " + total; }
+      text("[data-op-done]", op.done + " / " + total);
+      text("[data-op-attempts]", op.attempts);
+      Object.keys(op.counts).forEach(function (key) {
+        text('[data-operation] [data-count="' + key + '"]', op.counts[key]);
+      });
+      op.items.forEach(function (item) {
+        var row = document.querySelector('#items-table tr[data-item="' + item.id + '"]');
+        if (!row || row.getAttribute("data-status") === item.status) return;
+        row.setAttribute("data-status", item.status);
+        var badge = document.createElement("span");
+        badge.className = "badge " + item.status;
+        badge.textContent = labels[item.status] || item.status;
+        var cell = row.querySelector('[data-cell="status"]');
+        cell.textContent = "";
+        cell.appendChild(badge);
+        row.querySelector('[data-cell="request_id"]').textContent = item.request_id || "—";
+        row.querySelector('[data-cell="error"]').textContent = item.error || "";
+      });
+    }
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error(r.status + " " + r.statusText);
+          return r.json();
+        })
+        .then(function (op) {
+          show(op);
+          if (op.state === "running") window.setTimeout(poll, 1000);
+          else window.location.reload();
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById("i18n");
     if (source) i18n = JSON.parse(source.textContent);
     drawAll(document);
     setupUpload();
     setupDrawer();
+    setupOperation();
     document.addEventListener("click", function (e) {
       var sortButton = e.target.closest("th[aria-sort] button");
       if (sortButton) { sortTable(sortButton.parentNode); return; }
