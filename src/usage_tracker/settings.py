@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     sync_hourly_completions: bool = Field(
         default=False, description="Also sync completions usage in hourly buckets."
     )
+    sync_audit_logs: bool = Field(
+        default=True,
+        description="Also sync OpenAI's own audit log (audit logging must be on for the org).",
+    )
     sync_max_pages: int = Field(
         default=10_000, ge=1, description="Most pages one Admin API pull follows (has_more bound)."
     )

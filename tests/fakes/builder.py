@@ -14,6 +14,7 @@ import string
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from tests.fakes.audit_logs import seed_history
 from tests.fakes.org import (
     DAY,
     CostFact,
@@ -109,15 +110,20 @@ def build_org(
         )
     )
     for n in range(3):
-        org.audit_logs.append(
-            FakeAuditLog(
-                _id(rng, "audit_log-"), "api_key.created", first_day + n * DAY, owner.email
-            )
+        created = FakeAuditLog(
+            _id(rng, "audit_log-"), "api_key.created", first_day + n * DAY, owner.email, owner.id
         )
+        key = org.api_keys[n] if n < len(org.api_keys) else None
+        if key is not None:
+            project = org.project(key.project_id)
+            created.project_id, created.project_name = key.project_id, project and project.name
+            created.details = {"id": key.id, "data": {"scopes": ["api.model.request"]}}
+        org.audit_logs.append(created)
     active = [p for p in org.projects if not p.archived_at]
     for day in range(days + 1):  # the last day is today, partial
         for project in active:
             _usage_day(org, rng, project, first_day + day * DAY)
+    seed_history(org, rng, first_day)  # last: the usage above stays the same for a seed
     return org
 
 

@@ -2,6 +2,7 @@
 
     fake.inject("/organization/costs", Fault.rate_limited(retry_after=1), Fault.server_error())
     fake.inject("/organization/usage/*", Fault.endless_has_more())   # until cleared
+    fake.inject("/organization/projects/*/rate_limits/*", Fault.held(gate, times=3))  # until set
 
 A path is a glob over the path after /v1. Each fault applies `times` times (None: forever).
 """
@@ -9,6 +10,7 @@ A path is a glob over the path after /v1. Each fault applies `times` times (None
 from __future__ import annotations
 
 import fnmatch
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,7 @@ class Fault:
     raw: bytes | None = None  # a raw (possibly malformed) 200 body instead of the real one
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering; beyond the client's timeout → timeout
+    gate: threading.Event | None = None  # answer only once it is set (at most HELD_SECONDS)
     extra_results: list[dict[str, Any]] = field(default_factory=list)  # into the first bucket
     endless: bool = False  # answer has_more=true with a fresh cursor, always
     times: int | None = 1
@@ -68,6 +71,19 @@ class Fault:
                 "Check that you have the correct role in your organization (Reader, Writer, Owner) "
                 "and project (Member, Owner), and if you're using a restricted API key, that it "
                 "has the necessary scopes."
+            ),
+            times=times,
+        )
+
+    @classmethod
+    def audit_logging_disabled(cls, status: int = 403, *, times: int | None = 1) -> Fault:
+        """What `GET /organization/audit_logs` answers while the organization has audit logging
+        off (OpenAI does not document the exact status; 403 and 400 are both handled)."""
+        return cls(
+            status=status,
+            body=error_body(
+                "Audit logging is not enabled for this organization. An organization owner can "
+                "enable it in the organization settings."
             ),
             times=times,
         )
@@ -110,6 +126,11 @@ class Fault:
         return cls(delay=seconds, times=times)
 
     @classmethod
+    def held(cls, gate: threading.Event, *, times: int | None = 1) -> Fault:
+        """The normal answer, once the test sets `gate`: calls in flight for as long as needed."""
+        return cls(gate=gate, times=times)
+
+    @classmethod
     def malformed_json(cls, *, times: int | None = 1) -> Fault:
         return cls(raw=b'{"object": "page", "data": [{"object": "bucket", "start_', times=times)
 
@@ -145,24 +166,32 @@ KNOWN_RESULT_OBJECTS = frozenset(
 )
 
 
+HELD_SECONDS = 30.0  # a held call answers anyway after this, so a failing test cannot hang
+
+
 @dataclass
 class FaultQueue:
     queued: list[tuple[str, Fault]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, pattern: str, *faults: Fault) -> None:
-        self.queued.extend((pattern, f) for f in faults)
+        with self._lock:
+            self.queued.extend((pattern, f) for f in faults)
 
     def clear(self) -> None:
-        self.queued.clear()
+        with self._lock:
+            self.queued.clear()
 
     def take(self, method: str, path: str) -> Fault | None:
-        """The next fault for this request, consuming one of its `times`."""
-        for index, (pattern, fault) in enumerate(self.queued):
-            if fault.method not in (None, method) or not fnmatch.fnmatchcase(path, pattern):
-                continue
-            if fault.times is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    del self.queued[index]
-            return fault
-        return None
+        """The next fault for this request, consuming one of its `times` (thread-safe: the fake
+        answers concurrent calls)."""
+        with self._lock:
+            for index, (pattern, fault) in enumerate(self.queued):
+                if fault.method not in (None, method) or not fnmatch.fnmatchcase(path, pattern):
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        del self.queued[index]
+                return fault
+            return None

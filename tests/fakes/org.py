@@ -107,6 +107,13 @@ class FakeAuditLog:
     type: str
     effective_at: int
     actor_email: str
+    actor_id: str = "user_audit"
+    actor_type: str = "session"  # session | api_key (a user's key)
+    ip_address: str | None = None  # sessions only
+    api_key_id: str | None = None  # api_key actors only
+    project_id: str | None = None
+    project_name: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # the body under the event's type
 
 
 @dataclass

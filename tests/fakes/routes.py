@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.fakes import audit_logs
 from tests.fakes import serialize as s
 from tests.fakes.buckets import BadRequest, Query, integer, one
 from tests.fakes.org import FakeOrg, FakeProject
@@ -161,7 +162,7 @@ def list_admin_keys(org: FakeOrg, q: Query, _body: Any) -> Answer:
 
 
 def list_audit_logs(org: FakeOrg, q: Query, _body: Any) -> Answer:
-    return 200, paginate([s.audit_log(e) for e in org.audit_logs], q)
+    return 200, paginate([s.audit_log(e) for e in audit_logs.matching(org, q)], q)
 
 
 def _spend_limit(org: FakeOrg, method: str, body: Any, pid: str | None) -> Answer:

@@ -157,15 +157,26 @@ def admin_key(k: FakeAdminKey) -> dict[str, Any]:
 
 
 def audit_log(e: FakeAuditLog) -> dict[str, Any]:
-    return {
+    user = {"id": e.actor_id, "email": e.actor_email}
+    actor: dict[str, Any]
+    if e.actor_type == "api_key":
+        actor = {"type": "api_key", "api_key": {"id": e.api_key_id, "type": "user", "user": user}}
+    else:
+        session: dict[str, Any] = {"user": user}
+        if e.ip_address:
+            session["ip_address"] = e.ip_address
+        actor = {"type": "session", "session": session}
+    body: dict[str, Any] = {
         "id": e.id,
         "type": e.type,
         "effective_at": e.effective_at,
-        "actor": {
-            "type": "session",
-            "session": {"user": {"id": "user_audit", "email": e.actor_email}},
-        },
+        "actor": actor,
     }
+    if e.project_id:
+        body["project"] = {"id": e.project_id, "name": e.project_name or e.project_id}
+    if e.details:
+        body[e.type] = e.details
+    return body
 
 
 def list_page(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:

@@ -141,7 +141,7 @@ def test_first_sync_backfills_and_matches_the_org(
     assert len(keys) == len(c.org.api_keys)
     assert {k.owner_type for k in keys} == {"user", "service_account"}
     assert all(k.redacted_value and k.redacted_value.startswith("sk-proj-") for k in keys)
-    assert result.rows > 0 and len(result.streams) == 2 + len(USAGE_ENDPOINTS) + 7
+    assert result.rows > 0 and len(result.streams) == 2 + len(USAGE_ENDPOINTS) + 7 + 1  # audit
 
 
 def test_second_sync_pulls_only_the_trailing_window(

@@ -53,7 +53,7 @@ def test_a_wrong_key_fails_every_stream_and_says_so(
     result = run(session_factory, s, c)
     assert result.status == "failed" and len(result.errors) == len(result.streams)
     called = [e for e in result.errors if not (e.error or "").startswith("skipped")]
-    assert len(called) == 2 + 10 + 2  # costs ×2, usage ×10, projects, members
+    assert len(called) == 2 + 10 + 2 + 1  # costs ×2, usage ×10, projects, members, audit_logs
     assert all("401" in (e.error or "") and "rejected" in (e.error or "") for e in called)
 
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.db.models import OpenAIAuditEvent
 from usage_tracker.services.audit import (
     AuditFilter,
     export_audit_csv,
     export_audit_json,
     list_audit,
+)
+from usage_tracker.services.openai_audit import (
+    OpenAIAuditFilter,
+    actor_label,
+    export_merged_csv,
+    export_openai_audit_csv,
+    export_openai_audit_json,
+    list_openai_audit,
+    merged_audit_rows,
 )
 from usage_tracker.services.organizations import UnknownOrganization, get_organization
 
@@ -27,6 +40,12 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class Source(StrEnum):
+    tracker = "tracker"
+    openai = "openai"
+    all = "all"
 
 
 def _day(value: str | None, flag: str, plus: int = 0) -> datetime | None:
@@ -42,12 +61,19 @@ def _day(value: str | None, flag: str, plus: int = 0) -> datetime | None:
 @app.command("list")
 def list_command(
     org: str | None = typer.Option(None, "--org", help="Only this organization (default: all)."),
-    actor: str | None = typer.Option(None, "--actor", help="Only this actor."),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Only this actor (OpenAI's events: e-mail, user, account or key id)."
+    ),
     action: str | None = typer.Option(
-        None, "--action", help="Action, or a prefix ending in '.' (rate_limit.)."
+        None,
+        "--action",
+        help="Action (OpenAI's events: type), or a prefix ending in '.' (rate_limit.).",
     ),
     target: str | None = typer.Option(
-        None, "--target", help="Target id, or a prefix ending in '/' (proj_1/)."
+        None,
+        "--target",
+        help="Target id, or a prefix ending in '/' (proj_1/); OpenAI's events: their project, "
+        "or what they acted on.",
     ),
     result: str | None = typer.Option(None, "--result", help="ok, failed or skipped."),
     since: str | None = typer.Option(None, "--since", help="First day (UTC), YYYY-MM-DD."),
@@ -56,8 +82,16 @@ def list_command(
         1000, "--limit", min=1, help="At most this many entries, newest first."
     ),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+    source: Source = typer.Option(
+        Source.tracker,
+        "--source",
+        help="tracker (what this tool changed), openai (OpenAI's own audit log, synced by the "
+        "audit_logs stream) or all (both, newest first, each with its source).",
+    ),
 ) -> None:
     """Audit entries, newest first."""
+    if result and source is not Source.tracker:
+        raise fail("--result applies to the tracker's own entries only (--source tracker)")
     ctx = get_context()
     with ctx.session_factory() as session:
         org_id = None
@@ -66,9 +100,23 @@ def list_command(
                 org_id = get_organization(session, org).id
             except UnknownOrganization as exc:
                 raise fail(str(exc)) from exc
+        start, end = _day(since, "--since"), _day(until, "--until", 1)
+        if source is not Source.tracker:
+            of = OpenAIAuditFilter(
+                organization_id=org_id, type=action, project_id=(target or "").rstrip("/") or None,
+                actor=actor, since=start, until=end,
+            )  # fmt: skip
+            events = list_openai_audit(session, of, limit=limit)
+            if source is Source.openai:
+                _print_openai(session, events, fmt)
+                return
+            mine = AuditFilter(org_id, actor, action, None, target, since=start, until=end)
+            tracker = list_audit(session, mine, limit=limit)
+            _print_all(merged_audit_rows(session, tracker, events, limit=limit), fmt)
+            return
         f = AuditFilter(
             organization_id=org_id, actor=actor, action=action, target_id=target, result=result,
-            since=_day(since, "--since"), until=_day(until, "--until", 1),
+            since=start, until=end,
         )  # fmt: skip
         entries = list_audit(session, f, limit=limit)
         if fmt is Format.json:
@@ -85,4 +133,44 @@ def list_command(
             f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.target_id, e.result,
             e.request_id or "", e.detail or "",
         )  # fmt: skip
+    console.print(table)
+
+
+def _print_openai(session: Session, events: list[OpenAIAuditEvent], fmt: Format) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(export_openai_audit_json(session, events))
+        return
+    if fmt is Format.csv:
+        sys.stdout.write(export_openai_audit_csv(session, events))
+        return
+    table = Table(title="OpenAI audit log", title_justify="left", header_style="bold")
+    for column in ("When (UTC)", "Type", "Actor", "Project", "Target", "IP address"):
+        table.add_column(column)
+    for e in events:
+        project = e.project_name or e.project_id or ""
+        table.add_row(
+            f"{e.effective_at:%Y-%m-%d %H:%M:%S}", e.type, actor_label(e), project,
+            e.resource_id or "", e.ip_address or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+def _print_all(rows: list[dict[str, Any]], fmt: Format) -> None:
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        sys.stdout.write(export_merged_csv(rows))
+        return
+    table = Table(title="Audit log: tracker and OpenAI", title_justify="left", header_style="bold")
+    for column in ("When (UTC)", "Source", "Actor", "Action", "Target", "Result"):
+        table.add_column(column)
+    for r in rows:
+        if r["source"] == "openai":
+            who = r["actor_email"] or r["actor_id"] or r["api_key_id"] or "—"
+            what, target, outcome = r["type"], r["project_id"] or r["resource_id"] or "", ""
+        else:
+            who, what, target, outcome = r["actor"], r["action"], r["target_id"], r["result"]
+        when = r["at"][:19].replace("T", " ")
+        table.add_row(when, r["source"], who, what, target, outcome)
     console.print(table)

@@ -3,10 +3,12 @@
 - `make_admin_client` — the one place a client is made.
 - `iter_cost_buckets`, `iter_usage_buckets` — costs and usage as domain `Bucket`s.
 - `list_*` / `get_*_spend_limit` — organization metadata as plain records (`models`).
+- `list_audit_events` — OpenAI's own audit log as `AuditEvent`s.
 - `AdminApiError` — every failure, naming the endpoint, the status and what to do.
 """
 
 from usage_tracker.openai_admin.actions import delete_project_api_key, update_rate_limit
+from usage_tracker.openai_admin.audit_logs import AuditEvent, list_audit_events
 from usage_tracker.openai_admin.client import AdminKeyMissingError, make_admin_client
 from usage_tracker.openai_admin.errors import AdminApiError
 from usage_tracker.openai_admin.metadata import (
@@ -29,12 +31,14 @@ __all__ = [
     "DEFAULT_MAX_PAGES",
     "AdminApiError",
     "AdminKeyMissingError",
+    "AuditEvent",
     "delete_project_api_key",
     "get_organization_spend_limit",
     "get_project_spend_limit",
     "iter_cost_buckets",
     "iter_usage_buckets",
     "list_admin_api_keys",
+    "list_audit_events",
     "list_invites",
     "list_members",
     "list_project_api_keys",

@@ -27,6 +27,16 @@ _SCOPE_BY_PREFIX: tuple[tuple[str, str, str], ...] = (
     ("/organization/audit_logs", "api.audit_logs.read", "read access to Audit logs"),
 )
 _MANAGEMENT = ("api.management.read", "read access to Management")
+AUDIT_LOGS_PATH = "/organization/audit_logs"
+AUDIT_LOGGING_SETTINGS = (
+    "Organization settings → Data controls → Data retention "
+    "(https://platform.openai.com/settings/organization/data-controls/data-retention)"
+)
+_AUDIT_NOT_ENABLED = re.compile(
+    r"audit[ _-]?log\w*\W+(?:\w+\W+){0,4}?(?:not\s+(?:been\s+)?enabled|disabled|turned\s+off)"
+    r"|enable\s+audit[ _-]?log",
+    re.IGNORECASE,
+)
 _MANAGEMENT_WRITE = ("api.management.write", "write access to Management")
 
 
@@ -93,12 +103,45 @@ def _missing_scope(exc: openai.APIStatusError, endpoint: str) -> tuple[str, str]
     return scope, grant
 
 
+def _audit_logs_refusal(endpoint: str, exc: openai.APIStatusError) -> tuple[str, str | None] | None:
+    """(what to do, missing scope) when OpenAI refuses its audit log: audit logging is off for
+    the organization, or the key may not read it; None for any other answer."""
+    path = endpoint.partition(" ")[2]
+    if not path.startswith(AUDIT_LOGS_PATH) or exc.status_code not in (400, 403, 404):
+        return None
+    said = _server_message(exc) or ""
+    if _AUDIT_NOT_ENABLED.search(said):
+        return (
+            "audit logging is not enabled for this organization — an organization owner turns it "
+            f"on under {AUDIT_LOGGING_SETTINGS}",
+            None,
+        )
+    scope, grant = _missing_scope(exc, endpoint)
+    if not isinstance(exc, openai.PermissionDeniedError):
+        return None
+    if _MISSING_SCOPE.search(said):
+        return (
+            f"the admin key lacks the {scope} scope — create an admin key with {grant} "
+            f"(audit logging must also be on: {AUDIT_LOGGING_SETTINGS})",
+            scope,
+        )
+    return (
+        "the audit log was refused: audit logging is not enabled for this organization, or the "
+        f"admin key lacks the {scope} scope — an organization owner turns audit logging on under "
+        f"{AUDIT_LOGGING_SETTINGS}, and the admin key needs {grant}",
+        scope,
+    )
+
+
 def from_status_error(endpoint: str, exc: openai.APIStatusError) -> AdminApiError:
     status = exc.status_code
     said = _server_message(exc)
     detail = f" (the server said: {said})" if said else ""
     scope: str | None = None
-    if isinstance(exc, openai.AuthenticationError):
+    audit_logs = _audit_logs_refusal(endpoint, exc)
+    if audit_logs is not None:
+        text, scope = audit_logs
+    elif isinstance(exc, openai.AuthenticationError):
         text = (
             "the admin key was rejected (wrong, revoked or not an admin key) — check "
             "OPENAI_ADMIN_KEY or the organization's stored key; admin keys are created under "

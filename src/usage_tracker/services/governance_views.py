@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import InventorySnapshot, Member, Organization, Project
 from usage_tracker.openai_admin import list_members, list_project_members, list_projects
-from usage_tracker.services import rate_limit_store, reports
+from usage_tracker.services import rate_limit_store, report_coverage, reports
 from usage_tracker.services.directory import upsert_members
 from usage_tracker.services.keys_inventory import KeyRow, key_inventory
 from usage_tracker.services.project_disable import active_snapshot
@@ -131,7 +131,7 @@ def people(session: Session, organization_id: int) -> dict[str, Member]:
 
 def project_spend(session: Session, org: Organization, days: int = SPEND_DAYS) -> dict[str, int]:
     """Cost per project over the last `days` days, where the ledger has project costs."""
-    if "project" not in reports.available_dimensions(session, org.slug):
+    if "project" not in report_coverage.available_dimensions(session, org.slug):
         return {}
     today = utcnow().date()
     q = ReportQuery(today - timedelta(days=days - 1), today, org=org.slug)

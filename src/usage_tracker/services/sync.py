@@ -1,4 +1,5 @@
-"""Sync an organization from the OpenAI Admin API: costs, every usage endpoint, metadata.
+"""Sync an organization from the OpenAI Admin API: costs, every usage endpoint, metadata and
+(unless `USAGE_TRACKER_SYNC_AUDIT_LOGS=false`) OpenAI's own audit log.
 
     result = sync_organization(session_factory, settings, "acme")
 
@@ -28,6 +29,8 @@ from usage_tracker.services.credentials import connection_for
 from usage_tracker.services.metadata_sync import sync_metadata
 from usage_tracker.services.organizations import ensure_organization
 from usage_tracker.services.prices import derive_prices
+from usage_tracker.services.sync_audit_logs import STREAM as AUDIT_STREAM
+from usage_tracker.services.sync_audit_logs import audit_window, newest_event_at, pull_audit_logs
 from usage_tracker.services.sync_lease import (
     DEFAULT_TTL,
     acquire_lease,
@@ -173,6 +176,11 @@ def sync_organization(
                     log.warning("sync of %s: metadata:%s failed: %s", slug, part, error)
 
             sync_metadata(factory, client, org_id, report, max_pages=settings.sync_max_pages)
+            if settings.sync_audit_logs:
+                streams.append(
+                    _pull_audit_logs(factory, client, org_id, settings, since, full, today, renew,
+                                     progress)
+                )  # fmt: skip
         except BaseException as exc:
             what = f"interrupted: {type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             _record(factory, run_id, streams, "failed", what)
@@ -235,6 +243,35 @@ def _pull(
     except AdminApiError as exc:
         result.error = str(exc)
         log.warning("sync stream %s failed: %s", stream.name, exc)
+    return result
+
+
+def _pull_audit_logs(
+    factory: sessionmaker[Session],
+    client: openai.OpenAI,
+    org_id: int,
+    settings: Settings,
+    since: date | None,
+    full: bool,
+    today: date,
+    renew: Callable[[Session], None],
+    progress: Progress | None,
+) -> StreamResult:
+    with factory() as session:
+        newest = newest_event_at(session, org_id)
+    window = audit_window(settings, today, newest, since=since, full=full)
+    result = StreamResult(AUDIT_STREAM, first_day=window.start.date(), last_day=today)
+    if progress is not None:
+        progress(AUDIT_STREAM, 0, 1)
+    try:
+        result.rows = pull_audit_logs(
+            factory, client, org_id, window, max_pages=settings.sync_max_pages, renew=renew
+        )
+    except AdminApiError as exc:
+        result.error = str(exc)
+        log.warning("sync stream %s failed: %s", AUDIT_STREAM, exc)
+    if progress is not None:
+        progress(AUDIT_STREAM, 1, 1)
     return result
 
 

@@ -18,6 +18,7 @@ from usage_tracker.db.models.import_run import ImportRun
 from usage_tracker.db.models.inventory_snapshot import InventorySnapshot
 from usage_tracker.db.models.login_throttle import LoginThrottle
 from usage_tracker.db.models.member import Member
+from usage_tracker.db.models.openai_audit_event import OpenAIAuditEvent
 from usage_tracker.db.models.organization import Organization
 from usage_tracker.db.models.price import Price
 from usage_tracker.db.models.project import Project
@@ -58,6 +59,7 @@ __all__ = [
     "InventorySnapshot",
     "LoginThrottle",
     "Member",
+    "OpenAIAuditEvent",
     "Organization",
     "Price",
     "Project",

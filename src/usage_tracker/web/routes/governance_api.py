@@ -1,5 +1,6 @@
-"""`/api/v1` JSON twins of the governance pages: the rate-limit matrix, the key inventory and
-the audit log, from the same service calls. Read-only (session or bearer token)."""
+"""`/api/v1` JSON twins of the governance pages: the rate-limit matrix, the key inventory, a
+bulk operation's progress and the audit log, from the same service calls. Read-only (session or
+bearer token)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from usage_tracker.services.key_views import key_view
 from usage_tracker.services.keys_inventory import DEFAULT_STALE_DAYS, FLAGS
 from usage_tracker.services.rate_limit_views import matrix_view
 from usage_tracker.web.deps import ApiViewer, DbSession
-from usage_tracker.web.routes.governance_audit import audit_query, audit_rows
-from usage_tracker.web.routes.governance_common import require_org
+from usage_tracker.web.routes.governance_audit import (
+    audit_query,
+    audit_rows,
+    audit_source,
+    openai_audit_query,
+    openai_audit_rows,
+)
+from usage_tracker.web.routes.governance_common import progress_of, require_org
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 Json = dict[str, Any]
@@ -59,6 +66,16 @@ def api_keys(
     return {"organization": org.slug} | view.to_json()
 
 
+@router.get("/operations/{operation_id}", summary="A bulk operation's progress and results")
+def operation(request: Request, viewer: ApiViewer, db: DbSession, operation_id: int) -> Json:
+    """The operation (`status` as stored; `state`: `running` while this dashboard runs it,
+    `interrupted` when it was left unfinished by a stopped process), `done` of `counts.total`
+    items, and every item's status, change, error and OpenAI request id. The operation page
+    polls it while the operation runs."""
+    org = require_org(request, db)
+    return {"organization": org.slug} | progress_of(request, db, org, operation_id).to_json()
+
+
 @router.get("/audit", summary="The audit log")
 def audit(
     request: Request,
@@ -67,7 +84,18 @@ def audit(
     limit: int = Query(1000, ge=1, le=100_000),
 ) -> Json:
     """Entries newest first. Filters: `org` (or `all`), `actor`, `action` (or a prefix ending in
-    "."), `target` (or a prefix ending in "/"), `result`, `since`/`until` (YYYY-MM-DD)."""
+    "."), `target` (or a prefix ending in "/"), `result`, `since`/`until` (YYYY-MM-DD).
+
+    `source=openai`: OpenAI's own audit-log events as the sync stored them (`source` is then in
+    the answer), filtered by `org` (or `all`), `type` (or a prefix ending in "."), `project`,
+    `actor` (e-mail, user, service account or key id) and `since`/`until`."""
+    if audit_source(request) == "openai":
+        oq = openai_audit_query(request, db)
+        return {
+            "organization": oq.org.slug if oq.org else None,
+            "source": "openai",
+            "entries": openai_audit_rows(db, oq, limit=limit),
+        }
     q = audit_query(request, db)
     return {
         "organization": q.org.slug if q.org else None,

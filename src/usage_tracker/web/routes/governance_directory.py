@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from usage_tracker.services.audit import audit_to_json, org_slugs, project_audit
 from usage_tracker.services.governance_views import directory, project_keys, refresh_directory
 from usage_tracker.services.key_views import key_view
+from usage_tracker.services.openai_audit import openai_audit_to_json, project_openai_audit
 from usage_tracker.services.project_disable import active_snapshot
 from usage_tracker.services.rate_limit_views import matrix_view
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
@@ -51,7 +52,8 @@ def refresh(request: Request, viewer: AdminViewer, db: DbSession) -> Response:
 
 @router.get("/projects/{project_id}", name="gov:project")
 def project(request: Request, viewer: PageViewer, db: DbSession, project_id: str) -> Response:
-    """One project: limits, keys, members, spend and every audit entry about it."""
+    """One project: limits, keys, members, spend, every audit entry about it and OpenAI's own
+    audit-log events for it (as the sync stored them)."""
     org = require_org(request, db)
     data = directory(db, org)
     row = next((p for p in data.projects if p.project_id == project_id), None)
@@ -67,5 +69,8 @@ def project(request: Request, viewer: PageViewer, db: DbSession, project_id: str
         "keys": project_keys(db, org.id, project_id),
         "inv": key_view(db, org.id, project_id=project_id),
         "entries": [audit_to_json(e, slugs) for e in project_audit(db, org.id, project_id)],
+        "openai_entries": [
+            openai_audit_to_json(e, slugs) for e in project_openai_audit(db, org.id, project_id)
+        ],
     }
     return page(request, db, viewer, "project.html", "gov:projects", org, ctx)
