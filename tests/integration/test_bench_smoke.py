@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.engine import transaction
-from usage_tracker.db.models import CostRollup, RecordSet, RecordSetDay, UsageRollup
+from usage_tracker.db.models import (
+    CostRollup,
+    RecordSet,
+    RecordSetDay,
+    UsageDayModel,
+    UsageRollup,
+)
 from usage_tracker.db.queries.rollups import refresh_days
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.helper import iter_buckets_in_helper
@@ -27,22 +33,11 @@ TINY = Params(days=3, projects=4, users=12, per_hour=6, seed=3)
 def _rollups(factory: sessionmaker[Session]) -> list[tuple[object, ...]]:
     out: list[tuple[object, ...]] = []
     with factory() as session:
-        for table in (UsageRollup, CostRollup):
+        for table in (UsageRollup, CostRollup, UsageDayModel, RecordSetDay):
             columns = [c for c in table.__table__.columns if c.name != "id"]
             out += sorted(
                 (table.__tablename__, *row) for row in session.execute(select(*columns)).all()
             )
-        out += sorted(
-            ("days", *row)
-            for row in session.execute(
-                select(
-                    RecordSetDay.record_set_id,
-                    RecordSetDay.day,
-                    RecordSetDay.rows,
-                    RecordSetDay.amount_nanos,
-                )
-            )
-        )
     return [tuple(str(v) for v in row) for row in out]
 
 

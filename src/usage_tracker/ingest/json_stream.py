@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import IO, Any
 
 import ijson
 
-from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS, USAGE_ENDPOINTS, USAGE_METRICS
+from usage_tracker.domain.endpoints import COSTS
 from usage_tracker.domain.records import Bucket
+from usage_tracker.domain.usage_dims import Dims, DimsIndex
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.fast_json import iter_raw_buckets
 from usage_tracker.ingest.results import (
     ResultError,
+    RowMaker,
     UsageRow,
     cost_record,
     result_kind,
     usage_record,
-    usage_row,
 )
 
 DAY = 86400
@@ -120,14 +120,12 @@ class RowBucket(Bucket):
     """A bucket whose usage results are already rows of `USAGE_ROW_COLUMNS` (the import's fast
     path: no per-result dicts); `usage` stays empty.
 
-    `day_sums` is set on the last bucket of each run of consecutive buckets of one UTC day: the
-    run's rows summed by rollup key, `(project_id, user_id, api_key_id, model, *USAGE_METRICS,
-    count)`. The ledger uses it as that day's rollup when the day is new to the record set.
+    `new_dims` holds the dimension combinations (by id) that the reader met first in this bucket:
+    whoever stores the rows stores these with them.
     """
 
     usage_rows: list[UsageRow] = field(default_factory=list)
-    day_sums: list[tuple[Any, ...]] | None = None
-    summed: bool = False  # whether the reader made `day_sums` (else the writer sums the rows)
+    new_dims: dict[int, Dims] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -137,11 +135,16 @@ class RowBucket(Bucket):
 class RowBucketReader(BucketReader):
     """A BucketReader that reads usage results straight into rows (same checks, same errors)."""
 
+    def __init__(self, file_name: str) -> None:
+        super().__init__(file_name)
+        self.index = DimsIndex()
+        self._rows = RowMaker(self.index)
+
     def new_bucket(self, start: int, end: int) -> Bucket:
         return RowBucket(kind=self.kind or "", start=start, end=end)
 
     def add_usage(self, bucket: Bucket, result: Mapping[str, Any], kind: str) -> None:
-        bucket.usage_rows.append(usage_row(result, kind))  # type: ignore[attr-defined]
+        bucket.usage_rows.append(self._rows.row(result, kind))  # type: ignore[attr-defined]
 
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
         """Usage results of the file's kind, as plain dicts with its `object`: rows directly.
@@ -150,16 +153,7 @@ class RowBucketReader(BucketReader):
         if kind is None or kind == COSTS or obj is None or self._object_kind != kind:
             return 0
         rows: list[UsageRow] = bucket.usage_rows  # type: ignore[attr-defined]
-        taken = 0
-        try:
-            for result in results:
-                if type(result) is not dict or result.get("object") != obj:
-                    break
-                rows.append(usage_row(result, kind))
-                taken += 1
-        except ResultError:
-            pass
-        return taken
+        return self._rows.extend(rows, results, kind, obj)  # type: ignore[arg-type]
 
 
 def iter_buckets(
@@ -169,15 +163,15 @@ def iter_buckets(
     progress: Any = None,
     *,
     rows: bool = False,
-    day_sums: bool = True,
 ) -> Iterator[Bucket]:
     """Yield buckets in file order. Bare results arrays are grouped by their row `start_time`.
 
-    With `rows=True`, usage results come as `RowBucket.usage_rows` instead of `UsageRecord`s.
+    With `rows=True`, usage results come as `RowBucket.usage_rows` (with `new_dims`) instead of
+    `UsageRecord`s.
     """
     if rows:
-        buckets = _iter_buckets(fh, shape, RowBucketReader(file_name), progress)
-        yield from _with_day_sums(buckets) if day_sums else buckets
+        reader = RowBucketReader(file_name)
+        yield from _with_new_dims(_iter_buckets(fh, shape, reader, progress), reader.index)
     else:
         yield from _iter_buckets(fh, shape, BucketReader(file_name), progress)
 
@@ -199,62 +193,13 @@ def _iter_buckets(
         ) from exc
 
 
-_SUM_KEY = 4  # project_id, user_id, api_key_id, model lead a usage row
-_SUM_FROM = len(USAGE_DIMENSIONS)
-
-
-def _with_day_sums(buckets: Iterator[Bucket]) -> Iterator[Bucket]:
-    """Attach `day_sums` to the last bucket of each run of one UTC day (one bucket lookahead)."""
-    held: Bucket | None = None
-    sums: dict[tuple[Any, ...], list[tuple[int, ...]]] = {}
-    metrics: Any = None
+def _with_new_dims(buckets: Iterator[Bucket], index: DimsIndex) -> Iterator[Bucket]:
+    """Hand each bucket the combinations of dimensions first met in it (`new_dims`)."""
     for bucket in buckets:
         if isinstance(bucket, RowBucket):
-            bucket.summed = True
-        if held is not None:
-            if held.start // DAY != bucket.start // DAY:
-                _close(held, sums)
-                sums = {}
-            yield held
-        rows = getattr(bucket, "usage_rows", ())
-        if rows:
-            if metrics is None:
-                metrics = _metric_slots(bucket.kind)
-            for row in rows:
-                key = row[:_SUM_KEY]
-                found = sums.get(key)
-                if found is None:
-                    sums[key] = [metrics(row)]
-                else:
-                    found.append(metrics(row))
-        held = bucket
-    if held is not None:
-        _close(held, sums)
-        yield held
-
-
-def _metric_slots(kind: str) -> Any:
-    """A getter of the row values of the metrics `kind` has (the others are always 0)."""
-    slots = [_SUM_FROM + USAGE_METRICS.index(m) for m in USAGE_ENDPOINTS[kind].metrics]
-    _SLOTS[kind] = slots
-    return itemgetter(*slots, _SUM_FROM)  # one more column, so that it always gives a tuple
-
-
-_SLOTS: dict[str, list[int]] = {}
-
-
-def _close(bucket: Bucket, sums: dict[tuple[Any, ...], list[tuple[int, ...]]]) -> None:
-    if not isinstance(bucket, RowBucket) or bucket.is_costs or not sums:
-        return
-    zeros = [0] * len(USAGE_METRICS)
-    slots = [s - _SUM_FROM for s in _SLOTS[bucket.kind]]
-    out = []
-    for key, parts in sums.items():
-        totals = list(zeros)
-        for slot, total in zip(slots, map(sum, zip(*parts, strict=True)), strict=False):
-            totals[slot] = total
-        out.append((*key, *totals, len(parts)))
-    bucket.day_sums = out
+            bucket.new_dims = index.take_fresh()
+            index.trim()
+        yield bucket
 
 
 def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -22,6 +21,7 @@ from usage_tracker.domain.endpoints import (
 )
 from usage_tracker.domain.money import MoneyError, to_nanos
 from usage_tracker.domain.records import CostRecord, UsageRecord
+from usage_tracker.domain.usage_dims import Dims, DimsIndex, grouping_of_dims
 
 
 class ResultError(ValueError):
@@ -134,77 +134,98 @@ def usage_record(result: Mapping[str, Any], endpoint: str) -> UsageRecord:
     return UsageRecord(endpoint=endpoint, metrics=metrics, dims=dims)
 
 
-# A usage row as the ledger stores it: every dimension, then every metric (0 where absent).
-USAGE_ROW_COLUMNS: tuple[str, ...] = (*USAGE_DIMENSIONS, *USAGE_METRICS)
+# A usage row as the ledger stores it: the id of its dimensions, then every metric (0 where
+# absent). The dimensions themselves are kept once per combination (`domain/usage_dims`).
+USAGE_ROW_COLUMNS: tuple[str, ...] = ("dims_id", *USAGE_METRICS)
 UsageRow = tuple[Any, ...]
 _NONE = type(None)
-_ZEROS = repeat(0)  # `get(name, 0)` for every metric of a plan
-_INT_OR_NONE = frozenset({int, _NONE})
-_STR_OR_NONE = frozenset({str, _NONE})
+_INT = frozenset({int})
 _BOOL_OR_NONE = frozenset({bool, _NONE})
 _BATCH = USAGE_DIMENSIONS.index("batch")
 _OTHER_DIMS = itemgetter(*(i for i, d in enumerate(USAGE_DIMENSIONS) if d != "batch"))
-_NO_KEY = object()  # a key no parsed result has: `get(_NO_KEY, 0)` is 0
-# Dimension tuples already known to need no `_text` (strings, non-empty, no whitespace at either
-# end; `batch` is checked apart, since True == 1), each mapped to its first copy. Groups repeat
-# across millions of results, so a lookup replaces most per-value checks, and rows share one set
-# of string objects per group (pickling memoizes them; less memory); bounded.
-_GOOD_DIMS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-_GOOD_DIMS_MAX = 100_000
 
 
-def _good_dims(dims: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    others = _OTHER_DIMS(dims)
-    if not set(map(type, others)) <= _STR_OR_NONE or "" in others:
-        return None
-    if any(v.strip() != v for v in others if v is not None):
-        return None
-    if len(_GOOD_DIMS) > _GOOD_DIMS_MAX:
-        _GOOD_DIMS.clear()
-    _GOOD_DIMS[dims] = dims
-    return dims
+def usage_dims(record: UsageRecord) -> Dims:
+    """The values of USAGE_DIMENSIONS of a record, in order."""
+    return tuple(record.dims.get(d) for d in USAGE_DIMENSIONS)
 
 
-class _RowPlan:
-    """How to read one endpoint's results into rows: its metrics, then their row positions."""
-
-    def __init__(self, endpoint: str) -> None:
-        metrics = USAGE_ENDPOINTS[endpoint].metrics
-        self.endpoint = endpoint
-        # The endpoint's metrics, then a key never present: its value, 0, fills absent columns.
-        self.names: tuple[Any, ...] = (*metrics, _NO_KEY)
-        slot = {name: i for i, name in enumerate(metrics)}
-        self.order = itemgetter(*(slot.get(name, len(metrics)) for name in USAGE_METRICS))
+def usage_metrics(record: UsageRecord) -> tuple[int, ...]:
+    """The values of USAGE_METRICS of a record, in order (0 where it has none)."""
+    return tuple(record.metrics.get(m, 0) for m in USAGE_METRICS)
 
 
-_PLANS = {name: _RowPlan(name) for name in USAGE_ENDPOINTS}
+class _Layout:
+    """Where one key order of an endpoint's results keeps each value: `values` is a result's
+    values followed by a 0 and a None, which stand in for the metrics and dimensions it lacks."""
+
+    def __init__(self, endpoint: str, keys: tuple[str, ...]) -> None:
+        at = {key: i for i, key in enumerate(keys)}
+        zero, none = len(keys), len(keys) + 1
+        spec = USAGE_ENDPOINTS[endpoint]
+        own = [m for m in spec.metrics if m in at]
+        self.dims = itemgetter(*(at.get(d, none) for d in USAGE_DIMENSIONS))
+        # The endpoint's metrics the results carry (checked to be ints), plus the 0 stand-in,
+        # so that the getter always gives a tuple.
+        self.checked = itemgetter(*(at[m] for m in own), zero)
+        self.metrics = itemgetter(*(at[m] if m in own else zero for m in USAGE_METRICS))
 
 
-def usage_row(result: Mapping[str, Any], endpoint: str) -> UsageRow:
-    """The row of `USAGE_ROW_COLUMNS` values for a usage result: the same values and errors as
-    `usage_record`, without building its dicts for the common, plain result."""
-    plan = _PLANS[endpoint]
-    get = result.get
-    metrics = tuple(map(get, plan.names, _ZEROS))
-    types = set(map(type, metrics))
-    dims = tuple(map(get, USAGE_DIMENSIONS))
-    if types <= _INT_OR_NONE and type(dims[_BATCH]) in _BOOL_OR_NONE:
-        good = _GOOD_DIMS.get(dims) or _good_dims(dims)
-        if good is not None:
-            if _NONE in types:
-                metrics = tuple(0 if v is None else v for v in metrics)
-            return good + plan.order(metrics)
-    record = usage_record(result, endpoint)
-    return tuple(record.dims.get(d) for d in USAGE_DIMENSIONS) + tuple(
-        record.metrics.get(m, 0) for m in USAGE_METRICS
-    )
+class RowMaker:
+    """Usage results → rows of `USAGE_ROW_COLUMNS` for one reader, with the ids of their
+    dimensions in `index`. Same values and errors as `usage_record`.
+
+    Results of one file come in few key orders; each order's layout is worked out once, so a
+    plain result (int metrics, dimensions seen before) costs a few C-level lookups. Any other
+    goes through `usage_record`, and its dimensions (checked, canonical) join the index."""
+
+    def __init__(self, index: DimsIndex) -> None:
+        self.index = index
+        self._layouts: dict[str, dict[tuple[str, ...], _Layout]] = {
+            name: {} for name in USAGE_ENDPOINTS
+        }
+
+    def row(self, result: Mapping[str, Any], endpoint: str) -> UsageRow:
+        """The row of one result; raises ResultError as `usage_record` does."""
+        record = usage_record(result, endpoint)
+        return (self.index.add(usage_dims(record)), *usage_metrics(record))
+
+    def extend(self, out: list[UsageRow], results: list[Any], endpoint: str, obj: str) -> int:
+        """Append the rows of the leading results that are dicts with `object` == `obj`; returns
+        how many. Stops before any other result, or one that fails (ResultError is not raised
+        here: the caller reads that one alone, to say where it is)."""
+        layouts = self._layouts[endpoint]
+        ids = self.index.ids
+        append = out.append
+        taken = 0
+        for result in results:
+            if type(result) is not dict or result.get("object") != obj:
+                break
+            keys = tuple(result)
+            layout = layouts.get(keys)
+            if layout is None:
+                layout = layouts[keys] = _Layout(endpoint, keys)
+            values = (*result.values(), 0, None)
+            dims = layout.dims(values)
+            found = ids.get(dims)
+            if (
+                found is not None
+                and _INT.issuperset(map(type, layout.checked(values)))
+                and type(dims[_BATCH]) in _BOOL_OR_NONE
+            ):
+                append((found, *layout.metrics(values)))
+            else:
+                try:
+                    append(self.row(result, endpoint))
+                except ResultError:
+                    break
+            taken += 1
+        return taken
 
 
-def grouping_of_rows(rows: list[UsageRow]) -> tuple[str, ...]:
-    """`grouping_of_usage` for rows of `USAGE_ROW_COLUMNS`."""
-    return tuple(
-        sorted(d for i, d in enumerate(USAGE_DIMENSIONS) if any(r[i] is not None for r in rows))
-    )
+def grouping_of_rows(rows: list[UsageRow], dims: Mapping[int, Dims]) -> tuple[str, ...]:
+    """`grouping_of_usage` for rows of `USAGE_ROW_COLUMNS`, their combinations in `dims`."""
+    return grouping_of_dims(dims[key] for key in {row[0] for row in rows})
 
 
 def grouping_of_costs(records: list[CostRecord]) -> tuple[str, ...]:

@@ -173,7 +173,8 @@ def _import_buckets(
             grouping = (
                 grouping_of_costs(bucket.costs)
                 if bucket.is_costs
-                else grouping_of_rows(getattr(bucket, "usage_rows", []))
+                # The first bucket with rows: every combination in it is new to the reader.
+                else grouping_of_rows(bucket.usage_rows, bucket.new_dims)
                 if isinstance(bucket, RowBucket)
                 else grouping_of_usage(bucket.usage)
             )

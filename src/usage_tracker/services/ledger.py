@@ -4,10 +4,12 @@ Both file imports and the Admin API sync write through `LedgerWriter`, inside th
 transaction, so a failure anywhere leaves the database as it was.
 
 Speed (millions of rows per file): rows go to the database as tuples through the DBAPI cursor of
-the session's own connection (same transaction; `COPY` on PostgreSQL). The day rollups of usage
-are summed in memory while a run of one day's buckets streams by, when that day had no data in
-the record set before; any other touched day (data there already, a bucket replaced, a day seen
-again later in the file, costs) is recomputed from the raw rows at `finish()`, as always.
+the session's own connection (same transaction; `COPY` on PostgreSQL). A usage row is its bucket
+id, the id of its combination of dimensions and its metrics; new combinations are stored in
+`usage_dims` before the rows that use them. The day rollups of usage are summed in memory while a
+run of one day's buckets streams by (`domain/day_runs`), when that day had no data in the record
+set before; any other touched day (data there already, a bucket replaced, a day seen again later
+in the file, costs) is recomputed from the raw rows at `finish()`, as always.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from usage_tracker.db.models import Bucket as BucketRow
 from usage_tracker.db.models import CostRecord, RecordSet, UsageRecord, UsageRollup
 from usage_tracker.db.queries.dbapi_rows import DbapiRows, plain
 from usage_tracker.db.queries.rollups import USAGE_ROLLUP_DIMS, refresh_days, refresh_derived
-from usage_tracker.domain.endpoints import COSTS, USAGE_DIMENSIONS, USAGE_METRICS
+from usage_tracker.db.queries.usage_dims import store_dims
+from usage_tracker.domain.day_runs import DayRollup, DayRuns
+from usage_tracker.domain.endpoints import COSTS, USAGE_METRICS
 from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
-from usage_tracker.ingest.results import USAGE_ROW_COLUMNS, UsageRow
+from usage_tracker.domain.records import UsageRecord as UsageResult
+from usage_tracker.domain.usage_dims import DimsIndex
+from usage_tracker.ingest.results import USAGE_ROW_COLUMNS, UsageRow, usage_dims, usage_metrics
 
 _FLUSH_ROWS = 20000
 _COST_COLUMNS = (
@@ -46,14 +52,8 @@ _COST_COLUMNS = (
     "quantity",
     "quantity_unit",
 )
-_USAGE_COLUMNS = ("bucket_id", "record_set_id", "bucket_start", "day", *USAGE_ROW_COLUMNS)
+_USAGE_COLUMNS = ("bucket_id", *USAGE_ROW_COLUMNS)
 _ROLLUP_COLUMNS = ("record_set_id", "grain", "period", *USAGE_ROLLUP_DIMS, *USAGE_METRICS, "rows")
-_OWN = object()  # a bucket whose day sums the writer makes itself
-_KEY = len(USAGE_ROLLUP_DIMS)
-_METRICS_AT = len(USAGE_DIMENSIONS)
-# The rollup's dimensions lead a usage row, so a row's rollup key is row[:_KEY].
-assert USAGE_ROW_COLUMNS[:_KEY] == USAGE_ROLLUP_DIMS
-assert USAGE_ROW_COLUMNS[_METRICS_AT:] == USAGE_METRICS
 
 
 @dataclass
@@ -106,17 +106,10 @@ class LedgerWriter:
         self._usage_heads: list[tuple[tuple[Any, ...], list[UsageRow]]] = []
         self._usage_count = 0
         self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
+        self._dims = DimsIndex()  # combinations of this write; the fresh ones to store
         self._sql = DbapiRows(session)
         self._stamp = self._sql.stamp(utcnow())
-        # Day rollups summed in memory: days with data before, days to recompute, days done.
-        self._had_data: dict[int, set[date]] = {}
-        self._dirty: dict[int, set[date]] = defaultdict(set)
-        self._summed: dict[int, set[date]] = defaultdict(set)
-        self._run: tuple[int, date] | None = None
-        self._run_rows = 0
-        self._sums: dict[tuple[Any, ...], list[tuple[int, ...]]] = {}
-        self._given: list[tuple[Any, ...]] | None = None  # a run's sums made by the reader
-        self._mixed = False
+        self._runs = DayRuns(self._dims)  # day rollups summed on the way
 
     def record_set(self, key: RecordSetKey) -> int:
         rs_id = get_or_create_record_set(self.session, self.organization_id, key)
@@ -130,23 +123,27 @@ class LedgerWriter:
                 )
             }
             self._kinds[rs_id] = key.kind == COSTS
-            self._had_data[rs_id] = {utc_day(start) for start in self._existing[rs_id]}
+            if key.kind != COSTS:
+                had_data = {utc_day(start) for start in self._existing[rs_id]}
+                self._runs.record_set(rs_id, key.kind, had_data)
         return rs_id
 
     def write(self, record_set_id: int, bucket: Bucket) -> None:
         """Store `bucket`, replacing any older copy of the same bucket whole."""
         rows: list[UsageRow] = getattr(bucket, "usage_rows", None) or []
+        told = getattr(bucket, "new_dims", None)
+        if told:
+            self._dims.learn(told)
         if bucket.usage:
-            rows = rows + [_usage_row(r.dims, r.metrics) for r in bucket.usage]
+            rows = rows + [self._usage_row(r) for r in bucket.usage]
         day = utc_day(bucket.start)
         is_costs = self._kinds[record_set_id]
         bucket_id = self._bucket(record_set_id, bucket, day, is_costs)
         if is_costs:
             self._add_costs(record_set_id, bucket_id, day, bucket)
         else:
-            self._add_usage(record_set_id, bucket_id, bucket.start, day, rows)
-            given = bucket.day_sums if getattr(bucket, "summed", False) else _OWN  # type: ignore[attr-defined]
-            self._sum_day(record_set_id, day, rows, given)
+            self._add_usage(bucket_id, rows)
+            self._store_day(self._runs.add(record_set_id, day, rows))
         self._touched[record_set_id].add(day)
         self.summary.record_sets.add(record_set_id)
         self.summary.buckets += 1
@@ -174,7 +171,7 @@ class LedgerWriter:
                 )
             )
             self.summary.replaced_buckets += 1
-            self._dirty[record_set_id].add(day)
+            self._runs.dirty[record_set_id].add(day)
             return bucket_id
         if self._sql.fast:
             cursor = self._sql.cursor()
@@ -253,68 +250,25 @@ class LedgerWriter:
                 )
             )
 
-    def _add_usage(
-        self, rs_id: int, bucket_id: int, start: int, day: date, rows: list[UsageRow]
-    ) -> None:
-        head = (bucket_id, rs_id, start, self._sql.day(day))
-        if self._sql.name == "sqlite" and plain(head):
-            # The bucket's own columns go into the statement, so rows bind as they come.
+    def _usage_row(self, record: UsageResult) -> UsageRow:
+        return (self._dims.add(usage_dims(record)), *usage_metrics(record))
+
+    def _add_usage(self, bucket_id: int, rows: list[UsageRow]) -> None:
+        head = (bucket_id,)
+        if self._sql.name == "sqlite":
+            # The bucket id goes into the statement, so rows bind as they come.
             self._usage_heads.append((head, rows))
             self._usage_count += len(rows)
         else:
             self._usage_rows.extend([head + row for row in rows])
 
-    def _sum_day(self, rs_id: int, day: date, rows: list[UsageRow], given: Any) -> None:
-        """Add rows to the in-memory day rollup of a run of buckets of one new day.
-
-        `given` is `_OWN` for buckets this writer sums itself, else the reader's `day_sums`
-        (None until the last bucket of the run)."""
-        if self._run != (rs_id, day):
-            self._close_run()
-            if day in self._had_data[rs_id] or day in self._summed[rs_id]:
-                self._dirty[rs_id].add(day)  # data there before, or the day comes back
-            self._run = (rs_id, day)
-        self._run_rows += len(rows)
-        if day in self._dirty[rs_id]:
+    def _store_day(self, done: DayRollup | None) -> None:
+        """Store a finished run's day rollup (the day had no rows before this write)."""
+        if done is None:
             return
-        if given is not _OWN:
-            if given is not None:
-                self._given = given
-            self._mixed = self._mixed or bool(self._sums)
-            return
-        self._mixed = self._mixed or self._given is not None
-        sums = self._sums
-        for row in rows:
-            key = row[:_KEY]
-            found = sums.get(key)
-            if found is None:
-                sums[key] = [row[_METRICS_AT:]]
-            else:
-                found.append(row[_METRICS_AT:])
-
-    def _close_run(self) -> None:
-        """Store the in-memory rollup of the current run of one day, unless it is unusable."""
-        run, sums, given, count, mixed = (
-            self._run,
-            self._sums,
-            self._given,
-            self._run_rows,
-            self._mixed,
-        )
-        self._run, self._sums, self._given, self._run_rows, self._mixed = None, {}, None, 0, False
-        if run is None:
-            return
-        rs_id, day = run
-        self._summed[rs_id].add(day)
-        if day in self._dirty[rs_id] or count == 0:
-            return
-        if given is None:
-            given = [
-                (*key, *map(sum, zip(*parts, strict=True)), len(parts))
-                for key, parts in sums.items()
-            ]
-        if mixed or not self._sql.fast or sum(g[-1] for g in given) != count:
-            self._dirty[rs_id].add(day)  # not one clean run: recompute from the rows
+        rs_id, day, rollup = done
+        if not self._sql.fast:
+            self._runs.dirty[rs_id].add(day)  # recomputed from the rows at `finish()`
             return
         head = (rs_id, "day", self._sql.day(day))
         self._flush()
@@ -326,12 +280,15 @@ class LedgerWriter:
             )
         )
         if self._sql.name == "sqlite" and plain(head):
-            self._sql.bulk_with_heads(UsageRollup.__tablename__, _ROLLUP_COLUMNS, [(head, given)])
+            self._sql.bulk_with_heads(UsageRollup.__tablename__, _ROLLUP_COLUMNS, [(head, rollup)])
         else:
-            rows = [(*head, *g) for g in given]
+            rows = [(*head, *r) for r in rollup]
             self._sql.bulk(UsageRollup.__tablename__, _ROLLUP_COLUMNS, rows)
 
     def _flush(self) -> None:
+        fresh = self._dims.take_fresh()
+        if fresh:
+            store_dims(self.session, fresh)
         if self._cost_rows:
             self._insert(CostRecord.__tablename__, _COST_COLUMNS, self._cost_rows)
             self._cost_rows = []
@@ -350,20 +307,14 @@ class LedgerWriter:
         self.session.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in rows])
 
     def finish(self) -> WriteSummary:
-        self._close_run()
+        self._store_day(self._runs.close())
         self._flush()
         for rs_id, days in self._touched.items():
             is_costs = self._kinds[rs_id]
-            summed = set() if is_costs else self._summed[rs_id] - self._dirty[rs_id]
+            summed = set() if is_costs else self._runs.summed[rs_id] - self._runs.dirty[rs_id]
             recompute = days - summed
             if recompute:
                 refresh_days(self.session, rs_id, is_costs, recompute, derived=False)
             refresh_derived(self.session, rs_id, is_costs, days)
         self._touched.clear()
         return self.summary
-
-
-def _usage_row(dims: dict[str, Any], metrics: dict[str, int]) -> UsageRow:
-    return tuple(dims.get(d) for d in USAGE_DIMENSIONS) + tuple(
-        metrics.get(m, 0) for m in USAGE_METRICS
-    )

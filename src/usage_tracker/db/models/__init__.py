@@ -37,6 +37,7 @@ from usage_tracker.db.models.sync_lease import SyncLease
 from usage_tracker.db.models.sync_run import SyncRun
 from usage_tracker.db.models.team import Team
 from usage_tracker.db.models.team_member import TeamMember
+from usage_tracker.db.models.usage_dims import UsageDims
 from usage_tracker.db.models.usage_record import UsageRecord
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "UsageDayModel",
+    "UsageDims",
     "UsageRecord",
     "UsageRollup",
 ]

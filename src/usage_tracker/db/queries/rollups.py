@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy import Select, and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import (
@@ -18,6 +18,7 @@ from usage_tracker.db.models import (
     CostRecord,
     CostRollup,
     RecordSetDay,
+    UsageDims,
     UsageRecord,
     UsageRollup,
 )
@@ -69,11 +70,7 @@ def refresh_days(
     ordered = sorted(set(days))
     if not ordered:
         return
-    raw, rollup, dims = (
-        (CostRecord, CostRollup, _COST_DIMS)
-        if is_costs
-        else (UsageRecord, UsageRollup, _USAGE_DIMS)
-    )
+    rollup, dims = (CostRollup, _COST_DIMS) if is_costs else (UsageRollup, _USAGE_DIMS)
     metrics = ("amount_nanos",) if is_costs else USAGE_METRICS
     for chunk in _chunks(ordered):
         session.execute(
@@ -83,22 +80,59 @@ def refresh_days(
                 rollup.period.in_(chunk),
             )
         )
-        group_cols = [raw.day, *(getattr(raw, d) for d in dims)]
-        source = select(
-            literal(record_set_id),
-            literal("day"),
-            *group_cols,
-            *(func.sum(getattr(raw, m)) for m in metrics),
-            func.count(),
-        ).where(raw.record_set_id == record_set_id, raw.day.in_(chunk))
+        source = _cost_days(record_set_id, chunk) if is_costs else _usage_days(record_set_id, chunk)
         session.execute(
             insert(rollup).from_select(
                 ["record_set_id", "grain", "period", *dims, *metrics, "rows"],
-                source.group_by(*group_cols),
+                source,
             )
         )
     if derived:
         refresh_derived(session, record_set_id, is_costs, ordered)
+
+
+def _cost_days(record_set_id: int, days: Sequence[date]) -> Select[Any]:
+    group_cols = [CostRecord.day, *(getattr(CostRecord, d) for d in _COST_DIMS)]
+    return (
+        select(
+            literal(record_set_id),
+            literal("day"),
+            *group_cols,
+            func.sum(CostRecord.amount_nanos),
+            func.count(),
+        )
+        .where(CostRecord.record_set_id == record_set_id, CostRecord.day.in_(days))
+        .group_by(*group_cols)
+    )
+
+
+def _usage_days(record_set_id: int, days: Sequence[date]) -> Select[Any]:
+    """The day rollup rows of these days from the raw usage rows: summed per bucket day and
+    combination of dimensions first (integers), then per rollup key."""
+    per_dims = (
+        select(
+            Bucket.day.label("day"),
+            UsageRecord.dims_id.label("dims_id"),
+            *(func.sum(getattr(UsageRecord, m)).label(m) for m in USAGE_METRICS),
+            func.count().label("rows"),
+        )
+        .join(Bucket, Bucket.id == UsageRecord.bucket_id)
+        .where(Bucket.record_set_id == record_set_id, Bucket.day.in_(days))
+        .group_by(Bucket.day, UsageRecord.dims_id)
+        .subquery()
+    )
+    group_cols = [per_dims.c.day, *(getattr(UsageDims, d) for d in _USAGE_DIMS)]
+    return (
+        select(
+            literal(record_set_id),
+            literal("day"),
+            *group_cols,
+            *(func.sum(per_dims.c[m]) for m in USAGE_METRICS),
+            func.sum(per_dims.c.rows),
+        )
+        .join_from(per_dims, UsageDims, UsageDims.id == per_dims.c.dims_id)
+        .group_by(*group_cols)
+    )
 
 
 def refresh_derived(
