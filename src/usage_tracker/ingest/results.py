@@ -142,7 +142,6 @@ _NONE = type(None)
 _INT = frozenset({int})
 _BOOL_OR_NONE = frozenset({bool, _NONE})
 _BATCH = USAGE_DIMENSIONS.index("batch")
-_OTHER_DIMS = itemgetter(*(i for i, d in enumerate(USAGE_DIMENSIONS) if d != "batch"))
 
 
 def usage_dims(record: UsageRecord) -> Dims:
@@ -165,9 +164,9 @@ class _Layout:
         spec = USAGE_ENDPOINTS[endpoint]
         own = [m for m in spec.metrics if m in at]
         self.dims = itemgetter(*(at.get(d, none) for d in USAGE_DIMENSIONS))
-        # The endpoint's metrics the results carry (checked to be ints), plus the 0 stand-in,
-        # so that the getter always gives a tuple.
-        self.checked = itemgetter(*(at[m] for m in own), zero)
+        # The endpoint's metrics the results carry (checked to be ints), plus the 0 stand-in
+        # twice, so that the getter gives a tuple even when the results carry none.
+        self.checked = itemgetter(*(at[m] for m in own), zero, zero)
         self.metrics = itemgetter(*(at[m] if m in own else zero for m in USAGE_METRICS))
 
 
