@@ -9,7 +9,7 @@ from tests.fakes import Fault, build_org
 from tests.fakes.governance import add_rate_limits, limits_by_id, not_editable
 from tests.fakes.harness import Connected, connect
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.audit import AuditFilter, list_audit
 from usage_tracker.services.organizations import ensure_organization
 from usage_tracker.services.project_disable import (
@@ -105,7 +105,7 @@ def test_disable_then_restore_leaves_the_limits_exactly_as_before(
 
     result = disable_project(session, world.client, org_id, p0, actor="ann", reason="over budget")
     assert result.operation is not None and result.operation.status == "succeeded"
-    items = bulk.operation_items(session, result.operation)
+    items = bulk_operations.operation_items(session, result.operation)
     skipped = [i for i in items if i.status == "skipped"]
     assert [i.label for i in skipped] == ["tts-1"]
     assert "cannot be edited" in (skipped[0].error or "")
@@ -118,7 +118,8 @@ def test_disable_then_restore_leaves_the_limits_exactly_as_before(
     assert again.snapshot_id == result.snapshot_id  # the first snapshot is kept
     assert [i.label for i in again.plan.items] == ["tts-1"]  # only what is not yet 0
     assert again.operation is not None
-    assert [i.status for i in bulk.operation_items(session, again.operation)] == ["skipped"]
+    again_items = bulk_operations.operation_items(session, again.operation)
+    assert [i.status for i in again_items] == ["skipped"]
 
     restored = restore_project(session, world.client, org_id, p0, actor="ann")
     assert restored.operation is not None and restored.operation.status == "succeeded"
@@ -151,7 +152,7 @@ def test_a_partial_disable_is_reported_retried_for_failed_items_only_and_restore
     result = disable_project(session, world.client, org_id, p1, actor="ann")
     op = result.operation
     assert op is not None and op.status == "partial"
-    failed = [i for i in bulk.operation_items(session, op) if i.status == "failed"]
+    failed = [i for i in bulk_operations.operation_items(session, op) if i.status == "failed"]
     assert sorted(i.target_id for i in failed) == sorted(failing)
     assert all("500" in (i.error or "") for i in failed)
     failures = list_audit(session, AuditFilter(org_id, result="failed", action="rate_limit."))
@@ -178,7 +179,7 @@ def test_permission_errors_name_the_missing_scope(
     )
     result = disable_project(session, world.client, org_id, p1, actor="ann")
     assert result.operation is not None and result.operation.status == "failed"
-    items = bulk.operation_items(session, result.operation)
+    items = bulk_operations.operation_items(session, result.operation)
     assert all("api.management.write" in (i.error or "") for i in items)
     entries = list_audit(session, AuditFilter(org_id, result="failed"), limit=None)
     assert len(entries) == len(items) + 1

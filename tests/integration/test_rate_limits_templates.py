@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes import Fault, build_org
 from tests.fakes.governance import limits_by_id
 from tests.fakes.harness import Connected, connect
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.audit import AuditFilter, list_audit
 from usage_tracker.services.organizations import ensure_organization
 from usage_tracker.services.project_disable import disable_project, restore_project
@@ -143,7 +143,7 @@ def test_apply_previews_fails_partly_retries_only_failed_and_drift_follows(
     result = apply_template(session, world.client, org_id, "std", projects, actor="ann")
     op = result.operation
     assert op is not None and op.status == "partial"
-    failed = [i for i in bulk.operation_items(session, op) if i.status == "failed"]
+    failed = [i for i in bulk_operations.operation_items(session, op) if i.status == "failed"]
     assert sorted(
         f"/organization/projects/{i.project_id}/rate_limits/{i.target_id}" for i in failed
     ) == sorted(failing)

@@ -21,7 +21,7 @@ from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from tests.web.conftest import csrf_of
 from usage_tracker.db.models import BulkOperation
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.audit import AuditFilter, list_audit
 from usage_tracker.services.bulk_runner import BulkRunner, RunnerBusy
 from usage_tracker.services.credentials import add_organization, remove_credential
@@ -228,7 +228,7 @@ def test_an_interrupted_operation_is_shown_so_and_resumes_only_what_is_left(
         assert result.operation is not None
         op = result.operation
         # What a process that stopped mid-run leaves: running, one item done, the rest pending.
-        first = bulk.operation_items(session, op)[0]
+        first = bulk_operations.operation_items(session, op)[0]
         first.status, first.request_id, first.after = "succeeded", "req_before_crash", {}
         op.status, op.attempts = "running", 1
         session.commit()

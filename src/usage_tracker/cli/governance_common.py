@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.bulk_progress import operation_json as operation_json  # the web's too
 from usage_tracker.services.connections import open_client
 from usage_tracker.services.credentials import CredentialError, connection_for
@@ -110,8 +110,8 @@ def print_plan(plan: Plan, title: str) -> None:
 
 
 def print_operation(session: Session, op: BulkOperation) -> None:
-    items = bulk.operation_items(session, op)
-    n = bulk.counts(items)
+    items = bulk_operations.operation_items(session, op)
+    n = bulk_operations.counts(items)
     console.print(
         f"Operation {op.id} ({op.summary}): {op.status} — {n['succeeded']} succeeded, "
         f"{n['failed']} failed, {n['skipped']} skipped",

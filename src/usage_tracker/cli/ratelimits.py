@@ -22,7 +22,7 @@ from usage_tracker.cli.governance_common import (
 from usage_tracker.cli.ratelimit_templates import app as templates_app
 from usage_tracker.cli.render import print_json
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.credentials import CredentialError, connection_for
 from usage_tracker.services.project_disable import disable_project, restore_project
 from usage_tracker.services.rate_limit_drift import template_drift
@@ -242,7 +242,7 @@ def retry_command(
 ) -> None:
     """Run again only the failed items of a bulk operation."""
     with org_session(org) as (session, o):
-        op = api(lambda: bulk.get_operation(session, o.id, operation))
+        op = api(lambda: bulk_operations.get_operation(session, o.id, operation))
         client = client_for(session, o)
         bulk.retry_failed(session, client, op)
         if fmt is Format.json:

@@ -1,29 +1,30 @@
-"""Bulk changes through the Admin API: planned items, bounded concurrency, per-item results.
+"""Running bulk changes through the Admin API: bounded concurrency, per-item results.
 
-    op = create_operation(session, org_id, "template.apply", actor, summary, items)
+    op = bulk_operations.create_operation(session, org_id, "template.apply", actor, summary, items)
     run_operation(session, client, op)           # every pending item, at most 8 at a time
     retry_failed(session, client, op)            # only the items that failed
     run_operation(session, client, op, resume=True)  # pending and failed: after an interruption
 
-Calls run in worker threads (the SDK client is thread-safe); the database is written only by the
-calling thread, one commit per finished item, so a page shows exactly what has happened so far.
-Every item's outcome is written to the audit log with OpenAI's request id. One operation is
-never run by two threads of a process at once (`AlreadyRunning`; `is_running` tells); the web
-runs operations in the background with `bulk_runner`.
+The operation and its planned items are stored first (`bulk_operations`). Calls run in worker
+threads (the SDK client is thread-safe); the database is written only by the calling thread, one
+commit per finished item, so a page shows exactly what has happened so far. Every item's outcome
+is written to the audit log with OpenAI's request id. One operation is never run by two threads
+of a process at once (`AlreadyRunning`; `is_running` tells); the web runs operations in the
+background with `bulk_runner`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import openai
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
@@ -32,6 +33,7 @@ from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.openai_admin.actions import delete_project_api_key_call, update_rate_limit_call
 from usage_tracker.services import rate_limit_store
 from usage_tracker.services.audit import record_audit
+from usage_tracker.services.bulk_operations import DELETE_KEY, UPDATE, counts, operation_items
 
 DEFAULT_WORKERS = 8
 
@@ -50,9 +52,6 @@ def reporting(callback: ItemProgress) -> Iterator[None]:
     finally:
         _progress.reset(token)
 
-
-UPDATE = "rate_limit.update"
-DELETE_KEY = "api_key.delete"
 
 # The operations a thread of this process is running now (a page shows them as running).
 _running: set[int] = set()
@@ -87,18 +86,6 @@ def _claim(operation_id: int) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class PlannedItem:
-    """One call to make: set `change` on a rate limit, or delete a key (`change` empty)."""
-
-    action: str
-    project_id: str
-    target_id: str
-    label: str
-    change: dict[str, int] = field(default_factory=dict)
-    before: Any = None
-
-
-@dataclass(frozen=True)
 class _Call:
     item_id: int
     action: str
@@ -114,68 +101,6 @@ class _Outcome:
     request_id: str | None = None
     error: str | None = None
     http_status: int | None = None
-
-
-def create_operation(
-    session: Session,
-    organization_id: int,
-    kind: str,
-    actor: str,
-    summary: str,
-    items: Sequence[PlannedItem],
-    params: dict[str, Any] | None = None,
-) -> BulkOperation:
-    """Store an operation and its pending items (committed, so it is visible before it runs)."""
-    op = BulkOperation(
-        organization_id=organization_id,
-        kind=kind,
-        actor=actor,
-        summary=summary,
-        params=dict(params or {}),
-        status="pending",
-    )
-    session.add(op)
-    session.flush()
-    for position, p in enumerate(items):
-        session.add(
-            BulkOperationItem(
-                operation_id=op.id,
-                position=position,
-                action=p.action,
-                project_id=p.project_id,
-                target_id=p.target_id,
-                label=p.label,
-                change=dict(p.change),
-                before=p.before,
-                status="pending",
-            )
-        )
-    session.commit()
-    return op
-
-
-def operation_items(session: Session, op: BulkOperation) -> list[BulkOperationItem]:
-    q = select(BulkOperationItem).where(BulkOperationItem.operation_id == op.id)
-    return list(session.scalars(q.order_by(BulkOperationItem.position)))
-
-
-def get_operation(session: Session, organization_id: int, operation_id: int) -> BulkOperation:
-    op = session.get(BulkOperation, operation_id)
-    if op is None or op.organization_id != organization_id:
-        raise LookupError(f"no bulk operation {operation_id} in this organization")
-    return op
-
-
-def list_operations(session: Session, organization_id: int, limit: int = 50) -> list[BulkOperation]:
-    q = select(BulkOperation).where(BulkOperation.organization_id == organization_id)
-    return list(session.scalars(q.order_by(BulkOperation.id.desc()).limit(limit)))
-
-
-def counts(items: Sequence[BulkOperationItem]) -> dict[str, int]:
-    out = {"total": len(items), "pending": 0, "succeeded": 0, "failed": 0, "skipped": 0}
-    for item in items:
-        out[item.status] = out.get(item.status, 0) + 1
-    return out
 
 
 def _call(client: openai.OpenAI, call: _Call, refused_is_skip: bool) -> _Outcome:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import BulkOperation, BulkOperationItem
-from usage_tracker.services.bulk import counts, operation_items
+from usage_tracker.services.bulk_operations import counts, operation_items
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import BulkOperation
 from usage_tracker.services import bulk
-from usage_tracker.services.bulk import PlannedItem
+from usage_tracker.services.bulk_operations import DELETE_KEY, PlannedItem, create_operation
 from usage_tracker.services.keys_inventory import KeyRow, key_inventory
 
 
@@ -66,7 +66,7 @@ def revoke_keys(
         return RevokeResult(plan)
     items = [
         PlannedItem(
-            bulk.DELETE_KEY,
+            DELETE_KEY,
             k.project_id,
             k.id,
             f"{k.name or k.id} ({k.redacted_value})",
@@ -82,7 +82,7 @@ def revoke_keys(
         for k in plan.keys
     ]
     n = len(items)
-    op = bulk.create_operation(
+    op = create_operation(
         session,
         organization_id,
         "api_key.revoke",

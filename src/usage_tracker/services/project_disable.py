@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import RateLimitSnapshot
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services import bulk
-from usage_tracker.services.bulk import PlannedItem
+from usage_tracker.services.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.rate_limits import ActionResult, Plan, Skip, current_limits
 
 DISABLE_FIELD = "max_requests_per_1_minute"
@@ -53,7 +53,7 @@ def plan_disable(current: list[dict[str, Any]], project_id: str) -> Plan:
         else:
             plan.items.append(
                 PlannedItem(
-                    bulk.UPDATE, project_id, limit["id"], limit["model"], {DISABLE_FIELD: 0}, limit
+                    UPDATE, project_id, limit["id"], limit["model"], {DISABLE_FIELD: 0}, limit
                 )
             )
     return plan
@@ -88,7 +88,7 @@ def disable_project(
         )
         session.add(snapshot)
         session.flush()
-    op = bulk.create_operation(
+    op = create_operation(
         session,
         organization_id,
         "project.disable",
@@ -116,9 +116,7 @@ def plan_restore(snapshot: RateLimitSnapshot, current: list[dict[str, Any]]) -> 
         change = {f: saved[f] for f in RATE_LIMIT_FIELDS if f in saved and now.get(f) != saved[f]}
         if change:
             plan.items.append(
-                PlannedItem(
-                    bulk.UPDATE, snapshot.project_id, now["id"], saved["model"], change, now
-                )
+                PlannedItem(UPDATE, snapshot.project_id, now["id"], saved["model"], change, now)
             )
     return plan
 
@@ -144,7 +142,7 @@ def restore_project(
     plan = plan_restore(snapshot, current_limits(session, client, organization_id, project_id))
     if dry_run:
         return ActionResult(plan, snapshot_id=snapshot.id)
-    op = bulk.create_operation(
+    op = create_operation(
         session,
         organization_id,
         "project.restore",

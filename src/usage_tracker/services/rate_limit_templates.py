@@ -23,7 +23,7 @@ from usage_tracker.db.models import RateLimitTemplate, RateLimitTemplateAssignme
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services import bulk
 from usage_tracker.services.audit import record_audit
-from usage_tracker.services.bulk import PlannedItem
+from usage_tracker.services.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.rate_limits import ActionResult, Plan, Skip, current_limits
 
 FORMAT = "usage-tracker.rate-limit-template"
@@ -254,7 +254,7 @@ def plan_apply(template: RateLimitTemplate, project_id: str, current: list[dict[
             continue
         change = {f: v for f, v in fields.items() if now.get(f) != v}
         if change:
-            plan.items.append(PlannedItem(bulk.UPDATE, project_id, now["id"], model, change, now))
+            plan.items.append(PlannedItem(UPDATE, project_id, now["id"], model, change, now))
     return plan
 
 
@@ -280,7 +280,7 @@ def apply_template(
         plan.skipped += part.skipped
     if dry_run:
         return ActionResult(plan)
-    op = bulk.create_operation(
+    op = create_operation(
         session,
         organization_id,
         "template.apply",

@@ -19,7 +19,7 @@ from usage_tracker.db.models import BulkOperation, Project, RateLimitSnapshot
 from usage_tracker.openai_admin import list_projects, list_rate_limits
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services import bulk, rate_limit_store
-from usage_tracker.services.bulk import PlannedItem
+from usage_tracker.services.bulk_operations import UPDATE, PlannedItem, create_operation
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,8 @@ def edit_rate_limit(
     if rate_limit_id not in current:
         raise LookupError(f"project {project_id} has no rate limit {rate_limit_id}")
     before = current[rate_limit_id]
-    item = PlannedItem(bulk.UPDATE, project_id, rate_limit_id, before["model"], changes, before)
-    op = bulk.create_operation(
+    item = PlannedItem(UPDATE, project_id, rate_limit_id, before["model"], changes, before)
+    op = create_operation(
         session,
         organization_id,
         "rate_limit.edit",

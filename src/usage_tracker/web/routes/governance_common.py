@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk, bulk_operations
 from usage_tracker.services.bulk_progress import OperationProgress, operation_progress
 from usage_tracker.services.bulk_runner import BulkRunner, RunnerBusy
 from usage_tracker.services.connections import open_client
@@ -86,7 +86,7 @@ def start_operation(request: Request, org: Organization, op: BulkOperation) -> R
 
 def progress_of(request: Request, db: Session, org: Organization, op_id: int) -> OperationProgress:
     """One operation of `org` with its items, and whether this dashboard runs it now."""
-    op = call(lambda: bulk.get_operation(db, org.id, op_id))
+    op = call(lambda: bulk_operations.get_operation(db, org.id, op_id))
     return operation_progress(db, op, live=request.app.state.bulk_runner.is_alive(op.id))
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
-from usage_tracker.services import bulk
+from usage_tracker.services import bulk_operations
 from usage_tracker.services.bulk_progress import operation_progress
 from usage_tracker.services.project_disable import disable_project, restore_project
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
@@ -101,7 +101,7 @@ def confirm(
 @router.get("/operations", name="gov:operations")
 def operations(request: Request, viewer: PageViewer, db: DbSession) -> Response:
     org = pick_org(request, db)
-    ops = bulk.list_operations(db, org.id, limit=100) if org else []
+    ops = bulk_operations.list_operations(db, org.id, limit=100) if org else []
     runner = request.app.state.bulk_runner
     rows = [operation_progress(db, op, live=runner.is_alive(op.id)) for op in ops]
     return page(request, db, viewer, "operations.html", "gov:operations", org, {"rows": rows})
@@ -122,6 +122,6 @@ def retry(request: Request, viewer: AdminViewer, db: DbSession, operation_id: in
     """Run again the failed items, and the pending ones an interrupted run left (resume), in
     the background; 409 while the operation runs."""
     org = require_org(request, db)
-    op = call(lambda: bulk.get_operation(db, org.id, operation_id))
+    op = call(lambda: bulk_operations.get_operation(db, org.id, operation_id))
     admin_client(request, db, org).close()  # 409 here and now when the org has no key
     return start_operation(request, org, op)
