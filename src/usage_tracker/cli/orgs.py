@@ -100,9 +100,18 @@ def remove_command(
         console.print(f"{slug} had no stored admin key; nothing changed.")
 
 
+_MARKS = {
+    "ok": "[green]ok[/]",
+    "failed": "[red]FAILED[/]",
+    "warning": "[yellow]warning[/]",
+    "off": "[dim]off[/]",
+}
+_NOTES = {"warning": "not available (optional, see above)", "off": "not checked (turned off)"}
+
+
 @app.command("test")
 def test_command(slug: str | None = typer.Argument(None, help="Default: the default org.")) -> None:
-    """Check the admin key: one cheap call per permission (usage, costs, management)."""
+    """Check the admin key: one cheap call per area (usage, costs, management, audit logs)."""
     ctx = get_context()
     slug = slug or ctx.settings.default_org
     try:
@@ -113,13 +122,15 @@ def test_command(slug: str | None = typer.Argument(None, help="Default: the defa
     console.print(f"Testing {slug} with admin key {conn.key_hint}…", highlight=False)
     results = check_connection(conn, ctx.settings)
     for r in results:
-        mark = "[green]ok[/]" if r.ok else "[red]FAILED[/]"
-        console.print(f"  {r.family:<11} {r.endpoint:<38} {mark}", highlight=False)
+        console.print(f"  {r.family:<11} {r.endpoint:<38} {_MARKS[r.outcome]}", highlight=False)
         if not r.ok:
             console.print(f"      {r.message}", highlight=False, soft_wrap=True)
-    missing = sorted({r.missing_scope for r in results if r.missing_scope})
+        if r.hint and not r.ok:
+            console.print(f"      ({r.hint})", highlight=False, soft_wrap=True)
+    missing = sorted({r.missing_scope for r in results if r.failed and r.missing_scope})
     if missing:
         raise fail(f"the admin key lacks: {', '.join(missing)}")
-    if not all(r.ok for r in results):
+    if any(r.failed for r in results):
         raise fail("the admin key could not be checked; see above")
-    console.print("The admin key has every permission the tracker needs.")
+    notes = "".join(f"; {r.family}: {_NOTES[r.outcome]}" for r in results if not r.ok)
+    console.print(f"The admin key has every permission the tracker needs{notes}.", highlight=False)

@@ -3,12 +3,12 @@
 - `make_admin_client` — the one place a client is made.
 - `iter_cost_buckets`, `iter_usage_buckets` — costs and usage as domain `Bucket`s.
 - `list_*` / `get_*_spend_limit` — organization metadata as plain records (`models`).
-- `list_audit_events` — OpenAI's own audit log as `AuditEvent`s.
+- `list_audit_events` — OpenAI's own audit log as `AuditEvent`s (`probe_audit_logs`: one event).
 - `AdminApiError` — every failure, naming the endpoint, the status and what to do.
 """
 
 from usage_tracker.openai_admin.actions import delete_project_api_key, update_rate_limit
-from usage_tracker.openai_admin.audit_logs import AuditEvent, list_audit_events
+from usage_tracker.openai_admin.audit_logs import AuditEvent, list_audit_events, probe_audit_logs
 from usage_tracker.openai_admin.client import AdminKeyMissingError, make_admin_client
 from usage_tracker.openai_admin.errors import AdminApiError
 from usage_tracker.openai_admin.metadata import (
@@ -48,5 +48,6 @@ __all__ = [
     "list_service_accounts",
     "list_spend_alerts",
     "make_admin_client",
+    "probe_audit_logs",
     "update_rate_limit",
 ]

@@ -19,6 +19,7 @@ import openai
 from openai.types.admin.organization.audit_log_list_params import EffectiveAt
 
 from usage_tracker.openai_admin.client import client_timeout
+from usage_tracker.openai_admin.errors import admin_call
 from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES, collect
 
 ENDPOINT = "GET /organization/audit_logs"
@@ -103,3 +104,11 @@ def list_audit_events(
         timeout=client_timeout(client),
     )
     return [audit_event(item.to_dict(mode="json")) for item in items]
+
+
+def probe_audit_logs(client: openai.OpenAI) -> int:
+    """One page of one event (`limit=1`): whether the audit log can be read at all. Returns the
+    events on that page (0 or 1); a refusal is the same AdminApiError the stream gets."""
+    with admin_call(ENDPOINT, client_timeout(client)):
+        page = client.admin.organization.audit_logs.list(limit=1)
+        return len(page.data)

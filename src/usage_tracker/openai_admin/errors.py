@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Literal
 
 import openai
 
@@ -39,6 +40,10 @@ _AUDIT_NOT_ENABLED = re.compile(
 )
 _MANAGEMENT_WRITE = ("api.management.write", "write access to Management")
 
+# Why OpenAI refused its audit log: logging is off for the organization, the key lacks
+# api.audit_logs.read, or a 403 that names neither (either one).
+AuditLogsRefusal = Literal["logging_off", "missing_scope", "unexplained"]
+
 
 def scrub(text: str) -> str:
     """The text with anything that looks like an OpenAI key replaced by its redacted form."""
@@ -64,12 +69,14 @@ class AdminApiError(Exception):
         message: str,
         request_id: str | None = None,
         missing_scope: str | None = None,
+        audit_logs_refusal: AuditLogsRefusal | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.status = status
         self.message = scrub(message)
         self.request_id = request_id
         self.missing_scope = missing_scope
+        self.audit_logs_refusal = audit_logs_refusal
         super().__init__(str(self))
 
     @property
@@ -103,9 +110,11 @@ def _missing_scope(exc: openai.APIStatusError, endpoint: str) -> tuple[str, str]
     return scope, grant
 
 
-def _audit_logs_refusal(endpoint: str, exc: openai.APIStatusError) -> tuple[str, str | None] | None:
-    """(what to do, missing scope) when OpenAI refuses its audit log: audit logging is off for
-    the organization, or the key may not read it; None for any other answer."""
+def _audit_logs_refusal(
+    endpoint: str, exc: openai.APIStatusError
+) -> tuple[str, str | None, AuditLogsRefusal] | None:
+    """(what to do, missing scope, why) when OpenAI refuses its audit log: audit logging is off
+    for the organization, or the key may not read it; None for any other answer."""
     path = endpoint.partition(" ")[2]
     if not path.startswith(AUDIT_LOGS_PATH) or exc.status_code not in (400, 403, 404):
         return None
@@ -115,6 +124,7 @@ def _audit_logs_refusal(endpoint: str, exc: openai.APIStatusError) -> tuple[str,
             "audit logging is not enabled for this organization — an organization owner turns it "
             f"on under {AUDIT_LOGGING_SETTINGS}",
             None,
+            "logging_off",
         )
     scope, grant = _missing_scope(exc, endpoint)
     if not isinstance(exc, openai.PermissionDeniedError):
@@ -124,12 +134,14 @@ def _audit_logs_refusal(endpoint: str, exc: openai.APIStatusError) -> tuple[str,
             f"the admin key lacks the {scope} scope — create an admin key with {grant} "
             f"(audit logging must also be on: {AUDIT_LOGGING_SETTINGS})",
             scope,
+            "missing_scope",
         )
     return (
         "the audit log was refused: audit logging is not enabled for this organization, or the "
         f"admin key lacks the {scope} scope — an organization owner turns audit logging on under "
         f"{AUDIT_LOGGING_SETTINGS}, and the admin key needs {grant}",
         scope,
+        "unexplained",
     )
 
 
@@ -138,9 +150,10 @@ def from_status_error(endpoint: str, exc: openai.APIStatusError) -> AdminApiErro
     said = _server_message(exc)
     detail = f" (the server said: {said})" if said else ""
     scope: str | None = None
+    refusal: AuditLogsRefusal | None = None
     audit_logs = _audit_logs_refusal(endpoint, exc)
     if audit_logs is not None:
-        text, scope = audit_logs
+        text, scope, refusal = audit_logs
     elif isinstance(exc, openai.AuthenticationError):
         text = (
             "the admin key was rejected (wrong, revoked or not an admin key) — check "
@@ -160,7 +173,7 @@ def from_status_error(endpoint: str, exc: openai.APIStatusError) -> AdminApiErro
         text = "the server kept failing after the SDK's retries — try again later"
     else:
         text = "unexpected answer"
-    return AdminApiError(endpoint, status, text + detail, exc.request_id, scope)
+    return AdminApiError(endpoint, status, text + detail, exc.request_id, scope, refusal)
 
 
 def translate(
