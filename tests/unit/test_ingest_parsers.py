@@ -93,7 +93,7 @@ def _expected_nanos(doc: dict[str, Any]) -> int:
     return total
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(page())
 def test_valid_pages_parse_to_exact_totals(doc: dict[str, Any]) -> None:
     buckets = _parse(doc)
@@ -108,7 +108,7 @@ def test_valid_pages_parse_to_exact_totals(doc: dict[str, Any]) -> None:
     assert sum(r.metrics.get("num_model_requests", 0) for b in buckets for r in b.usage) == requests
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(page(), st.data())
 def test_the_same_results_in_every_accepted_wrapping_agree(
     doc: dict[str, Any], data: st.DataObject
@@ -145,7 +145,7 @@ def _breakers() -> st.SearchStrategy[Any]:
     )
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(page(), _breakers(), st.data())
 def test_invalid_documents_fail_with_a_position(
     doc: dict[str, Any], breaker: tuple[str, Any], data: st.DataObject
@@ -171,7 +171,7 @@ def _read_any(fh: io.BytesIO, name: str) -> int:
     return sum(b.rows for b in iter_buckets(fh, detected.shape, name))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.binary(max_size=200), st.sampled_from([b"{", b"[", b'{"data": [', b'[{"object": "bucket", '])
 )

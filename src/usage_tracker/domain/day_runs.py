@@ -9,8 +9,8 @@ The writer sums, not the reader process of a large file: summing costs the reade
 (≈ 10 s of a year's 4.3 million rows against ≈ 5 s in the writer, measured), and the reader is
 the busier of the two once the writer stores a row as a dims id and its metrics.
 
-Rows carry non-zero values only in their endpoint's metrics (both readers and the sync fill no
-others), so only those are summed.
+Rows carry their endpoint's metrics only (the others are 0 by definition), and so do the rollup
+rows made here.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from datetime import date
 from operator import add, itemgetter
 from typing import Any
 
-from usage_tracker.domain.endpoints import USAGE_ENDPOINTS, USAGE_METRICS
+from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 from usage_tracker.domain.usage_dims import ROLLUP_KEY, DimsIndex
 
-Row = tuple[Any, ...]  # a usage row: dims id, then USAGE_METRICS
-RollupRow = tuple[Any, ...]  # project_id, user_id, api_key_id, model, *USAGE_METRICS, rows
+Row = tuple[Any, ...]  # a usage row: dims id, then its endpoint's metrics
+# project_id, user_id, api_key_id, model, the endpoint's metrics (`metrics()`), rows
+RollupRow = tuple[Any, ...]
 DayRollup = tuple[int, date, list[RollupRow]]  # record set, day, rollup rows
 _KEYS_MAX = 500_000
 
@@ -34,7 +35,7 @@ class DayRuns:
         self._dims = dims
         self._had_data: dict[int, set[date]] = {}
         self._slots: dict[int, list[int]] = {}
-        self._place: dict[int, Any] = {}
+        self._metrics: dict[int, tuple[str, ...]] = {}
         self.dirty: dict[int, set[date]] = defaultdict(set)
         self.summed: dict[int, set[date]] = defaultdict(set)
         self._run: tuple[int, date] | None = None
@@ -47,13 +48,13 @@ class DayRuns:
     def record_set(self, rs_id: int, endpoint: str, had_data: set[date]) -> None:
         """A usage record set, its endpoint and the days it had rows on before."""
         self._had_data[rs_id] = had_data
-        slots = [USAGE_METRICS.index(m) for m in USAGE_ENDPOINTS[endpoint].metrics]
-        self._slots[rs_id] = slots
-        # A run's totals (one per slot, then the extra column) → all metrics, 0 elsewhere.
-        zero = len(slots) + 1
-        self._place[rs_id] = itemgetter(
-            *(slots.index(i) if i in slots else zero for i in range(len(USAGE_METRICS)))
-        )
+        metrics = USAGE_ENDPOINTS[endpoint].metrics
+        self._metrics[rs_id] = metrics
+        self._slots[rs_id] = list(range(len(metrics)))  # a row: dims id, then these metrics
+
+    def metrics(self, rs_id: int) -> tuple[str, ...]:
+        """The metrics a record set's rollup rows carry (its endpoint's; the others are 0)."""
+        return self._metrics[rs_id]
 
     def add(self, rs_id: int, day: date, rows: list[Row]) -> DayRollup | None:
         """Sum a bucket's rows; returns the previous run's rollup when this bucket ends it."""
@@ -95,8 +96,8 @@ class DayRuns:
         self.summed[rs_id].add(day)
         if day in self.dirty[rs_id] or count == 0:
             return None
-        place = self._place[rs_id]
-        rollup = [(*key, *place((*totals, 0)), counts[key]) for key, totals in sums.items()]
+        width = len(self._slots[rs_id])  # the totals end with the getter's extra column
+        rollup = [(*key, *totals[:width], counts[key]) for key, totals in sums.items()]
         self._dims.trim()
         if len(self._keys) > _KEYS_MAX:
             self._keys.clear()

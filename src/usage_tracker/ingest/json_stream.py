@@ -117,7 +117,7 @@ class BucketReader:
 
 @dataclass(slots=True)
 class RowBucket(Bucket):
-    """A bucket whose usage results are already rows of `USAGE_ROW_COLUMNS` (the import's fast
+    """A bucket whose usage results are already rows, `row_columns(kind)` (the import's fast
     path: no per-result dicts); `usage` stays empty.
 
     `new_dims` holds the dimension combinations (by id) that the reader met first in this bucket:

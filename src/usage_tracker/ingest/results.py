@@ -17,7 +17,6 @@ from usage_tracker.domain.endpoints import (
     ENDPOINT_BY_OBJECT,
     USAGE_DIMENSIONS,
     USAGE_ENDPOINTS,
-    USAGE_METRICS,
 )
 from usage_tracker.domain.money import MoneyError, to_nanos
 from usage_tracker.domain.records import CostRecord, UsageRecord
@@ -134,10 +133,17 @@ def usage_record(result: Mapping[str, Any], endpoint: str) -> UsageRecord:
     return UsageRecord(endpoint=endpoint, metrics=metrics, dims=dims)
 
 
-# A usage row as the ledger stores it: the id of its dimensions, then every metric (0 where
-# absent). The dimensions themselves are kept once per combination (`domain/usage_dims`).
-USAGE_ROW_COLUMNS: tuple[str, ...] = ("dims_id", *USAGE_METRICS)
+# A usage row as the ledger stores it: the id of its dimensions, then its endpoint's metrics
+# (`row_columns`; 0 where absent; the other metrics are 0 by definition). The dimensions
+# themselves are kept once per combination (`domain/usage_dims`).
 UsageRow = tuple[Any, ...]
+
+
+def row_columns(endpoint: str) -> tuple[str, ...]:
+    """The columns of a usage row of this endpoint."""
+    return ("dims_id", *USAGE_ENDPOINTS[endpoint].metrics)
+
+
 _NONE = type(None)
 _INT = frozenset({int})
 _BOOL_OR_NONE = frozenset({bool, _NONE})
@@ -150,8 +156,8 @@ def usage_dims(record: UsageRecord) -> Dims:
 
 
 def usage_metrics(record: UsageRecord) -> tuple[int, ...]:
-    """The values of USAGE_METRICS of a record, in order (0 where it has none)."""
-    return tuple(record.metrics.get(m, 0) for m in USAGE_METRICS)
+    """The values of its endpoint's metrics of a record, in order (0 where it has none)."""
+    return tuple(record.metrics.get(m, 0) for m in USAGE_ENDPOINTS[record.endpoint].metrics)
 
 
 class _Layout:
@@ -167,11 +173,15 @@ class _Layout:
         # The endpoint's metrics the results carry (checked to be ints), plus the 0 stand-in
         # twice, so that the getter gives a tuple even when the results carry none.
         self.checked = itemgetter(*(at[m] for m in own), zero, zero)
-        self.metrics = itemgetter(*(at[m] if m in own else zero for m in USAGE_METRICS))
+        metrics = itemgetter(*(at[m] if m in own else zero for m in spec.metrics))
+        if len(spec.metrics) == 1:  # a getter of one item gives the item, not a tuple
+            self.metrics: Any = lambda values: (metrics(values),)
+        else:
+            self.metrics = metrics
 
 
 class RowMaker:
-    """Usage results → rows of `USAGE_ROW_COLUMNS` for one reader, with the ids of their
+    """Usage results → rows (`row_columns`) for one reader, with the ids of their
     dimensions in `index`. Same values and errors as `usage_record`.
 
     Results of one file come in few key orders; each order's layout is worked out once, so a
@@ -223,7 +233,7 @@ class RowMaker:
 
 
 def grouping_of_rows(rows: list[UsageRow], dims: Mapping[int, Dims]) -> tuple[str, ...]:
-    """`grouping_of_usage` for rows of `USAGE_ROW_COLUMNS`, their combinations in `dims`."""
+    """`grouping_of_usage` for usage rows, their combinations in `dims`."""
     return grouping_of_dims(dims[key] for key in {row[0] for row in rows})
 
 

@@ -34,7 +34,7 @@ from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
 from usage_tracker.domain.records import UsageRecord as UsageResult
 from usage_tracker.domain.usage_dims import DimsIndex
-from usage_tracker.ingest.results import USAGE_ROW_COLUMNS, UsageRow, usage_dims, usage_metrics
+from usage_tracker.ingest.results import UsageRow, row_columns, usage_dims, usage_metrics
 
 _FLUSH_ROWS = 20000
 _COST_COLUMNS = (
@@ -52,8 +52,7 @@ _COST_COLUMNS = (
     "quantity",
     "quantity_unit",
 )
-_USAGE_COLUMNS = ("bucket_id", *USAGE_ROW_COLUMNS)
-_ROLLUP_COLUMNS = ("record_set_id", "grain", "period", *USAGE_ROLLUP_DIMS, *USAGE_METRICS, "rows")
+_ROLLUP_HEAD = ("record_set_id", "grain", "period", *USAGE_ROLLUP_DIMS)
 
 
 @dataclass
@@ -102,9 +101,10 @@ class LedgerWriter:
         self._touched: dict[int, set[date]] = defaultdict(set)
         self._kinds: dict[int, bool] = {}
         self._cost_rows: list[tuple[Any, ...]] = []
-        self._usage_rows: list[tuple[Any, ...]] = []
-        self._usage_heads: list[tuple[tuple[Any, ...], list[UsageRow]]] = []
+        # Usage rows to write, per endpoint: (bucket id, the bucket's rows).
+        self._usage: dict[str, list[tuple[tuple[Any, ...], list[UsageRow]]]] = defaultdict(list)
         self._usage_count = 0
+        self._endpoints: dict[int, str] = {}
         self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
         self._dims = DimsIndex()  # combinations of this write; the fresh ones to store
         self._sql = DbapiRows(session)
@@ -126,6 +126,7 @@ class LedgerWriter:
             if key.kind != COSTS:
                 had_data = {utc_day(start) for start in self._existing[rs_id]}
                 self._runs.record_set(rs_id, key.kind, had_data)
+                self._endpoints[rs_id] = key.kind
         return rs_id
 
     def write(self, record_set_id: int, bucket: Bucket) -> None:
@@ -142,14 +143,15 @@ class LedgerWriter:
         if is_costs:
             self._add_costs(record_set_id, bucket_id, day, bucket)
         else:
-            self._add_usage(bucket_id, rows)
+            self._usage[self._endpoints[record_set_id]].append(((bucket_id,), rows))
+            self._usage_count += len(rows)
             self._store_day(self._runs.add(record_set_id, day, rows))
         self._touched[record_set_id].add(day)
         self.summary.record_sets.add(record_set_id)
         self.summary.buckets += 1
         self.summary.rows += bucket.rows
         self.summary.see(day)
-        if len(self._cost_rows) + len(self._usage_rows) + self._usage_count >= _FLUSH_ROWS:
+        if len(self._cost_rows) + self._usage_count >= _FLUSH_ROWS:
             self._flush()
 
     def _bucket(self, record_set_id: int, bucket: Bucket, day: date, is_costs: bool) -> int:
@@ -253,15 +255,6 @@ class LedgerWriter:
     def _usage_row(self, record: UsageResult) -> UsageRow:
         return (self._dims.add(usage_dims(record)), *usage_metrics(record))
 
-    def _add_usage(self, bucket_id: int, rows: list[UsageRow]) -> None:
-        head = (bucket_id,)
-        if self._sql.name == "sqlite":
-            # The bucket id goes into the statement, so rows bind as they come.
-            self._usage_heads.append((head, rows))
-            self._usage_count += len(rows)
-        else:
-            self._usage_rows.extend([head + row for row in rows])
-
     def _store_day(self, done: DayRollup | None) -> None:
         """Store a finished run's day rollup (the day had no rows before this write)."""
         if done is None:
@@ -279,11 +272,17 @@ class LedgerWriter:
                 UsageRollup.period == day,
             )
         )
+        # The endpoint's metrics and the row count, then the other metrics: always 0.
+        metrics = self._runs.metrics(rs_id)
+        others = tuple(m for m in USAGE_METRICS if m not in metrics)
+        columns = (*_ROLLUP_HEAD, *metrics, "rows", *others)
         if self._sql.name == "sqlite" and plain(head):
-            self._sql.bulk_with_heads(UsageRollup.__tablename__, _ROLLUP_COLUMNS, [(head, rollup)])
+            batch = [(head, rollup)]
+            self._sql.bulk_with_heads(UsageRollup.__tablename__, columns, batch, len(others))
         else:
-            rows = [(*head, *r) for r in rollup]
-            self._sql.bulk(UsageRollup.__tablename__, _ROLLUP_COLUMNS, rows)
+            zeros = (0,) * len(others)
+            rows = [(*head, *r, *zeros) for r in rollup]
+            self._sql.bulk(UsageRollup.__tablename__, columns, rows)
 
     def _flush(self) -> None:
         fresh = self._dims.take_fresh()
@@ -292,12 +291,25 @@ class LedgerWriter:
         if self._cost_rows:
             self._insert(CostRecord.__tablename__, _COST_COLUMNS, self._cost_rows)
             self._cost_rows = []
-        if self._usage_rows:
-            self._insert(UsageRecord.__tablename__, _USAGE_COLUMNS, self._usage_rows)
-            self._usage_rows = []
-        if self._usage_heads:
-            self._sql.bulk_with_heads(UsageRecord.__tablename__, _USAGE_COLUMNS, self._usage_heads)
-            self._usage_heads, self._usage_count = [], 0
+        for endpoint, batches in self._usage.items():
+            self._insert_usage(endpoint, batches)
+        self._usage.clear()
+        self._usage_count = 0
+
+    def _insert_usage(
+        self, endpoint: str, batches: list[tuple[tuple[Any, ...], list[UsageRow]]]
+    ) -> None:
+        """Rows of one endpoint: bucket id, dims id, its metrics, then the other metrics (0)."""
+        own = row_columns(endpoint)
+        others = tuple(m for m in USAGE_METRICS if m not in own)
+        columns = ("bucket_id", *own, *others)
+        if self._sql.name == "sqlite":
+            # The bucket id and the zeros go into the statement, so rows bind as they come.
+            self._sql.bulk_with_heads(UsageRecord.__tablename__, columns, batches, len(others))
+            return
+        zeros = (0,) * len(others)
+        rows = [(*head, *row, *zeros) for head, bucket in batches for row in bucket]
+        self._insert(UsageRecord.__tablename__, columns, rows)
 
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if self._sql.fast:

@@ -56,13 +56,16 @@ class DbapiRows:
         table: str,
         columns: tuple[str, ...],
         batches: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]],
+        zeros: int = 0,
     ) -> None:
-        """SQLite: rows that share their leading columns (a bucket's ids, start and day), those
-        written into the statement once per batch; saves building a longer tuple per row."""
+        """SQLite: rows that share their leading columns (a bucket's id), those written into the
+        statement once per batch, and the last `zeros` columns 0; saves building and binding a
+        longer tuple per row."""
         cursor = self.cursor()
         try:
             for head, rows in batches:
-                marks = ", ".join([*map(literal, head), *["?"] * (len(columns) - len(head))])
+                bound = len(columns) - len(head) - zeros
+                marks = ", ".join([*map(literal, head), *["?"] * bound, *["0"] * zeros])
                 cursor.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
