@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes import Fault
 from tests.fakes.harness import Connected, connect
 from tests.integration.ledger_helpers import bucket, cost, page, write_json
-from usage_tracker.db.models import AuditEntry, EnforcementAction
+from usage_tracker.db.models import AuditEntry, BulkOperation, EnforcementAction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services import enforcement
+from usage_tracker.services import bulk, enforcement
 from usage_tracker.services.alerts import evaluate_all
 from usage_tracker.services.budgets import BudgetSpec, set_budget
 from usage_tracker.services.imports import import_file
@@ -132,3 +132,24 @@ def test_a_failed_spend_limit_call_is_reported_and_retried_by_hand(
         assert action is not None
         assert enforcement.apply(session, world.client, action, "cli:admin").status == "applied"
     assert world.org.project_spend_limits[project] == 19_000
+
+
+def test_a_retry_of_an_older_operation_never_overwrites_a_newer_result(
+    world: Connected, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    project = world.org.projects[0].id
+    budget_id = _budget(session_factory, project, "disable", auto=False)
+    evaluate_all(session_factory, settings, NOW, client_for=lambda _: world.client, anomalies=False)
+    broken = sorted(r.id for r in world.org.rate_limits if r.project_id == project)[0]
+    world.fake.inject(f"/organization/projects/{project}/rate_limits/{broken}",
+                      Fault.server_error(times=None))  # fmt: skip
+    with session_factory() as session:
+        action = session.get(EnforcementAction, _action(session_factory, budget_id).id)
+        assert action is not None
+        assert enforcement.apply(session, world.client, action, "cli:admin").status == "partial"
+        applying = session.get(BulkOperation, action.before["operation_id"])
+        assert applying is not None
+        assert enforcement.restore(session, world.client, action, "cli:admin").status == "restored"
+        world.fake.faults.clear()
+        assert bulk.retry_failed(session, world.client, applying).status == "succeeded"
+    assert _action(session_factory, budget_id).status == "restored"

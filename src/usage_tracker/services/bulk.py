@@ -239,6 +239,7 @@ def _finish(session: Session, op: BulkOperation) -> None:
     op.finished_at = utcnow()
     if op.status == "succeeded":
         _on_complete(session, op, items)
+    _on_finish(session, op)
     target_type, target_id = op.params.get("target", ("bulk_operation", str(op.id)))
     record_audit(
         session,
@@ -270,3 +271,12 @@ def _on_complete(session: Session, op: BulkOperation, items: list[BulkOperationI
     if op.kind == "template.apply" and template_id is not None:
         for project_id in op.params.get("projects", []):
             assign_template_id(session, op.organization_id, project_id, template_id)
+
+
+def _on_finish(session: Session, op: BulkOperation) -> None:
+    """What the end of any run settles, whatever its outcome: the budget enforcement action
+    the operation carries out (`enforcement_runs`), here or in a background worker alike."""
+    from usage_tracker.services import enforcement_runs
+
+    if op.params.get(enforcement_runs.ACTION_KEY) is not None:
+        enforcement_runs.settle(session, op)

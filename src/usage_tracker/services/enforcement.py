@@ -6,7 +6,10 @@ at once when the budget enforces automatically, else it waits for an admin to ap
 (`usage-tracker budgets enforce`, or the budget page). When the next period starts, applied
 actions are undone: the spend limit goes back to what it was (or is removed), the project's
 rate limits are restored from their snapshot. Revoked keys cannot come back; that is said in
-the preview. Commits as it goes (the bulk operations it runs commit per item).
+the preview. Commits as it goes (the bulk operations it runs commit per item). Disabling,
+revoking and restoring a project run as a bulk operation: the action is "applying" or
+"restoring" until the operation's end settles it (`enforcement_runs`); the web runs it in the
+background (`run=False`, then `bulk_runner`), the CLI and the scheduler at once.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Budget, EnforcementAction, Organization
+from usage_tracker.db.models import Budget, BulkOperation, EnforcementAction, Organization
 from usage_tracker.openai_admin import AdminApiError, get_project_spend_limit
 from usage_tracker.openai_admin.spend import delete_project_spend_limit, set_project_spend_limit
+from usage_tracker.services import bulk, enforcement_runs
 from usage_tracker.services.audit import record_audit
 from usage_tracker.services.budget_status import BudgetState
 from usage_tracker.services.key_revocation import revoke_keys
@@ -34,6 +38,7 @@ from usage_tracker.services.project_disable import (
 )
 
 ClientFor = Callable[[str], openai.OpenAI]  # organization slug → Admin API client
+APPLICABLE = ("proposed", "failed", "partial")
 RESTORABLE = ("applied", "partial", "restore-failed")
 
 
@@ -119,10 +124,17 @@ def _audit(session: Session, a: EnforcementAction, what: str, result: str, **kw:
 
 
 def apply(
-    session: Session, client: openai.OpenAI, a: EnforcementAction, actor: str
+    session: Session,
+    client: openai.OpenAI,
+    a: EnforcementAction,
+    actor: str,
+    *,
+    run: bool = True,
 ) -> EnforcementAction:
-    """Carry out a proposed (or failed) action; its status says how it went."""
-    if a.status not in ("proposed", "failed", "partial"):
+    """Carry out a proposed (or failed) action; its status says how it went. Disabling and
+    revoking run as a bulk operation whose end settles the status (`enforcement_runs`);
+    `run=False` stores it, the action "applying", for `bulk_runner` to run in the background."""
+    if a.status not in APPLICABLE:
         return a
     a.actor = actor
     detail = None
@@ -135,21 +147,22 @@ def apply(
             _audit(session, a, "enforce", "ok", request_id=request_id)
         elif a.action == "disable":
             result = disable_project(
-                session, client, a.organization_id, a.targets[0], actor=actor, reason="over budget"
-            )
+                session, client, a.organization_id, a.targets[0], actor=actor, reason="over budget",
+                run=False,
+            )  # fmt: skip
             op = result.operation
-            a.before = {"snapshot_id": result.snapshot_id, "operation_id": op.id if op else None}
-            a.status = {"succeeded": "applied", "partial": "partial"}.get(
-                op.status if op else "", "failed"
-            )
+            assert op is not None
+            a.before = {"snapshot_id": result.snapshot_id, "operation_id": op.id}
+            return _carry_out(session, client, a, op, enforcement_runs.APPLY, run)
         elif a.action == "revoke-keys":
             if not a.targets:
                 raise ValueError("no keys are chosen for this budget")
-            op = revoke_keys(session, client, a.organization_id, a.targets, actor=actor).operation
+            op = revoke_keys(session, client, a.organization_id, a.targets, actor=actor,
+                             run=False).operation  # fmt: skip
             a.before = {"operation_id": op.id if op else None}
-            a.status = {"succeeded": "applied", "partial": "partial"}.get(
-                op.status if op else "", "failed"
-            )
+            if op is not None:
+                return _carry_out(session, client, a, op, enforcement_runs.APPLY, run)
+            a.status = "failed"
     except (AdminApiError, LookupError, ValueError) as exc:
         a.status, detail = "failed", str(exc)
         _audit(session, a, "enforce", "failed", detail=detail)
@@ -161,9 +174,16 @@ def apply(
 
 
 def restore(
-    session: Session, client: openai.OpenAI, a: EnforcementAction, actor: str
+    session: Session,
+    client: openai.OpenAI,
+    a: EnforcementAction,
+    actor: str,
+    *,
+    run: bool = True,
 ) -> EnforcementAction:
-    """Undo an applied action (spend limit back, project restored); keys stay revoked."""
+    """Undo an applied action (spend limit back, project restored); keys stay revoked.
+    Restoring a project runs as a bulk operation whose end settles the status; `run=False`
+    stores it, the action "restoring", for `bulk_runner` to run in the background."""
     if a.status not in RESTORABLE:
         return a
     a.actor = actor
@@ -177,9 +197,11 @@ def restore(
             a.status = "restored"
             _audit(session, a, "restore", "ok", request_id=request_id)
         elif a.action == "disable":
-            op = restore_project(session, client, a.organization_id, a.targets[0], actor=actor)
-            status = op.operation.status if op.operation else "succeeded"
-            a.status = "restored" if status == "succeeded" else "restore-failed"
+            result = restore_project(
+                session, client, a.organization_id, a.targets[0], actor=actor, run=False
+            )
+            assert result.operation is not None
+            return _carry_out(session, client, a, result.operation, enforcement_runs.RESTORE, run)
         else:
             a.status = "irreversible"
     except NothingToRestore:
@@ -189,6 +211,21 @@ def restore(
         _audit(session, a, "restore", "failed", detail=str(exc))
     a.restored_at = datetime.now(UTC)
     session.commit()
+    return a
+
+
+def _carry_out(
+    session: Session,
+    client: openai.OpenAI,
+    a: EnforcementAction,
+    op: BulkOperation,
+    step: str,
+    run: bool,
+) -> EnforcementAction:
+    """The action waits "applying" / "restoring" for its operation, whose end settles it."""
+    enforcement_runs.begin(session, op, a, step)
+    if run:
+        bulk.run_operation(session, client, op)
     return a
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import Budget, Organization
 from usage_tracker.domain.budgets import ENFORCEMENTS, SCOPES
 from usage_tracker.domain.periods import PERIODS
-from usage_tracker.services import enforcement
+from usage_tracker.services import enforcement, enforcement_runs
 from usage_tracker.services.alerts import alert_history
 from usage_tracker.services.budget_status import BudgetState, evaluate_budget
 from usage_tracker.services.budgets import budget_history, list_budgets
@@ -136,13 +136,15 @@ def detail_context(
     db: Session, org: Organization, budget: Budget, state: BudgetState, chart: dict[str, Any]
 ) -> dict[str, Any]:
     controls = openai_controls(db, org.id, budget.scope_id) if budget.scope == "project" else None
+    actions = enforcement.actions(db, budget_id=budget.id)
     return {
         "s": state,
         "b": budget,
         "burn_chart": chart,
         "events": alert_history(db, budget.id),
         "budget_names": {budget.id: budget.scope_id},
-        "actions": enforcement.actions(db, budget_id=budget.id),
+        "actions": actions,
+        "action_ops": enforcement_runs.operations_of(db, actions),
         "restorable": enforcement.RESTORABLE,
         "enforce_preview": enforcement.preview(budget, state),
         "edits": budget_history(db, org, budget.scope, budget.scope_id),

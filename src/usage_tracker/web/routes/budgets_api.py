@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from usage_tracker.services import enforcement
+from usage_tracker.services import enforcement, enforcement_runs
 from usage_tracker.services.alerts import alert_history, event_json
 from usage_tracker.services.budget_status import evaluate_budget
 from usage_tracker.services.budgets import budget_history, edit_json
@@ -34,10 +34,15 @@ def budgets(
 def budget(viewer: ApiViewer, db: DbSession, budget_id: int) -> dict[str, Any]:
     b, org = get_budget_or_404(db, budget_id)
     state = evaluate_budget(db, org, b)
+    actions = enforcement.actions(db, budget_id=b.id)
+    ops = enforcement_runs.operations_of(db, actions)
     return state.to_json() | {
         "burn": state.burn_json(),
         "alerts": [event_json(e) for e in alert_history(db, b.id)],
-        "actions": [enforcement.action_json(a) for a in enforcement.actions(db, budget_id=b.id)],
+        "actions": [
+            enforcement.action_json(a) | {"operation_id": ops[a.id].id if a.id in ops else None}
+            for a in actions
+        ],
         "edits": [edit_json(e) for e in budget_history(db, org, b.scope, b.scope_id)],
         "openai": openai_controls(db, org.id, b.scope_id) if b.scope == "project" else None,
     }
