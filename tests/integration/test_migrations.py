@@ -20,7 +20,7 @@ from usage_tracker.db.migrate import (
     upgrade,
 )
 from usage_tracker.db.models import UsageDims, UsageRecord
-from usage_tracker.domain.endpoints import USAGE_DIMENSIONS
+from usage_tracker.domain.endpoints import USAGE_DIMENSIONS, USAGE_METRICS
 from usage_tracker.domain.usage_dims import dims_id
 
 
@@ -71,29 +71,6 @@ def test_openai_audit_logs_migration_downgrades_and_upgrades_again(empty_db_url:
         engine.dispose()
 
 
-_METRICS = (
-    "num_model_requests",
-    "num_requests",
-    "input_tokens",
-    "input_cached_tokens",
-    "input_cache_write_tokens",
-    "input_uncached_tokens",
-    "output_tokens",
-    "input_text_tokens",
-    "output_text_tokens",
-    "input_cached_text_tokens",
-    "input_audio_tokens",
-    "input_cached_audio_tokens",
-    "output_audio_tokens",
-    "input_image_tokens",
-    "input_cached_image_tokens",
-    "output_image_tokens",
-    "images",
-    "characters",
-    "seconds",
-    "num_sessions",
-    "usage_bytes",
-)
 _OLD_DIMS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
 
 
@@ -139,7 +116,7 @@ def test_usage_dims_migration_keeps_every_row_and_goes_back(empty_db_url: str) -
                 ),
                 {"d": date(2026, 1, 2), "t": now},
             )
-            metrics = {m: 0 for m in _METRICS}
+            metrics = {m: 0 for m in USAGE_METRICS}
             for i, (*dims, requests, inp, out) in enumerate(wide, start=1):
                 values = {
                     **metrics,

@@ -24,7 +24,7 @@ from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 from usage_tracker.domain.usage_dims import ROLLUP_KEY, DimsIndex
 
 Row = tuple[Any, ...]  # a usage row: dims id, then its endpoint's metrics
-# project_id, user_id, api_key_id, model, the endpoint's metrics (`metrics()`), rows
+# project_id, user_id, api_key_id, model, the endpoint's metrics, rows
 RollupRow = tuple[Any, ...]
 DayRollup = tuple[int, date, list[RollupRow]]  # record set, day, rollup rows
 _KEYS_MAX = 500_000
@@ -34,8 +34,7 @@ class DayRuns:
     def __init__(self, dims: DimsIndex) -> None:
         self._dims = dims
         self._had_data: dict[int, set[date]] = {}
-        self._slots: dict[int, list[int]] = {}
-        self._metrics: dict[int, tuple[str, ...]] = {}
+        self._metrics: dict[int, tuple[str, ...]] = {}  # the metrics the rows carry
         self.dirty: dict[int, set[date]] = defaultdict(set)
         self.summed: dict[int, set[date]] = defaultdict(set)
         self._run: tuple[int, date] | None = None
@@ -48,12 +47,10 @@ class DayRuns:
     def record_set(self, rs_id: int, endpoint: str, had_data: set[date]) -> None:
         """A usage record set, its endpoint and the days it had rows on before."""
         self._had_data[rs_id] = had_data
-        metrics = USAGE_ENDPOINTS[endpoint].metrics
-        self._metrics[rs_id] = metrics
-        self._slots[rs_id] = list(range(len(metrics)))  # a row: dims id, then these metrics
+        self._metrics[rs_id] = USAGE_ENDPOINTS[endpoint].metrics
 
     def metrics(self, rs_id: int) -> tuple[str, ...]:
-        """The metrics a record set's rollup rows carry (its endpoint's; the others are 0)."""
+        """The metrics a record set's rows and rollup rows carry (its endpoint's)."""
         return self._metrics[rs_id]
 
     def add(self, rs_id: int, day: date, rows: list[Row]) -> DayRollup | None:
@@ -64,8 +61,9 @@ class DayRuns:
             if day in self._had_data[rs_id] or day in self.summed[rs_id]:
                 self.dirty[rs_id].add(day)  # rows there before, or the day comes back
             self._run = (rs_id, day)
-            # One more column (the first metric) so that the getter always gives a tuple.
-            self._part = itemgetter(*(1 + s for s in self._slots[rs_id]), 1)
+            # The metrics after the dims id, and the first once more so that the getter always
+            # gives a tuple.
+            self._part = itemgetter(*range(1, 1 + len(self._metrics[rs_id])), 1)
         self._rows += len(rows)
         if day in self.dirty[rs_id]:
             return done
@@ -96,7 +94,7 @@ class DayRuns:
         self.summed[rs_id].add(day)
         if day in self.dirty[rs_id] or count == 0:
             return None
-        width = len(self._slots[rs_id])  # the totals end with the getter's extra column
+        width = len(self._metrics[rs_id])  # the totals end with the getter's extra column
         rollup = [(*key, *totals[:width], counts[key]) for key, totals in sums.items()]
         self._dims.trim()
         if len(self._keys) > _KEYS_MAX:

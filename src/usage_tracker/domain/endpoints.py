@@ -131,6 +131,11 @@ USAGE_ENDPOINTS: dict[str, UsageEndpoint] = {
 }
 
 ENDPOINT_BY_OBJECT: dict[str, UsageEndpoint] = {e.object: e for e in USAGE_ENDPOINTS.values()}
+# The metrics each endpoint never reports (the ledger stores them as 0).
+ABSENT_METRICS: dict[str, tuple[str, ...]] = {
+    name: tuple(m for m in USAGE_METRICS if m not in e.metrics)
+    for name, e in USAGE_ENDPOINTS.items()
+}
 
 BUCKET_SECONDS: dict[str, int] = {"1m": 60, "1h": 3600, "1d": 86400}
 

@@ -160,6 +160,11 @@ def usage_metrics(record: UsageRecord) -> tuple[int, ...]:
     return tuple(record.metrics.get(m, 0) for m in USAGE_ENDPOINTS[record.endpoint].metrics)
 
 
+def record_row(index: DimsIndex, record: UsageRecord) -> UsageRow:
+    """The row of a parsed record, its dimensions' id from `index`."""
+    return (index.add(usage_dims(record)), *usage_metrics(record))
+
+
 class _Layout:
     """Where one key order of an endpoint's results keeps each value: `values` is a result's
     values followed by a 0 and a None, which stand in for the metrics and dimensions it lacks."""
@@ -196,8 +201,7 @@ class RowMaker:
 
     def row(self, result: Mapping[str, Any], endpoint: str) -> UsageRow:
         """The row of one result; raises ResultError as `usage_record` does."""
-        record = usage_record(result, endpoint)
-        return (self.index.add(usage_dims(record)), *usage_metrics(record))
+        return record_row(self.index, usage_record(result, endpoint))
 
     def extend(self, out: list[UsageRow], results: list[Any], endpoint: str, obj: str) -> int:
         """Append the rows of the leading results that are dicts with `object` == `obj`; returns

@@ -13,6 +13,7 @@ import openai
 
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
+from usage_tracker.openai_admin.metadata import rate_limit_record
 from usage_tracker.openai_admin.models import RateLimit
 
 RATE_LIMIT_FIELDS = (
@@ -39,18 +40,7 @@ def update_rate_limit_call(
             rate_limit_id, project_id=project_id, **limits
         )
         r = raw.parse()
-    limit = RateLimit(
-        id=r.id,
-        project_id=project_id,
-        model=r.model,
-        max_requests_per_1_minute=r.max_requests_per_1_minute,
-        max_tokens_per_1_minute=r.max_tokens_per_1_minute,
-        max_images_per_1_minute=r.max_images_per_1_minute,
-        max_audio_megabytes_per_1_minute=r.max_audio_megabytes_per_1_minute,
-        max_requests_per_1_day=r.max_requests_per_1_day,
-        batch_1_day_max_input_tokens=r.batch_1_day_max_input_tokens,
-    )
-    return limit, raw.headers.get("x-request-id")
+    return rate_limit_record(r, project_id), raw.headers.get("x-request-id")
 
 
 def update_rate_limit(

@@ -17,7 +17,13 @@ import openai
 from usage_tracker.domain.records import Member
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
-from usage_tracker.openai_admin.models import Invite, ProjectMember, ServiceAccount, utc
+from usage_tracker.openai_admin.metadata import (
+    invite_record,
+    member_record,
+    project_member_record,
+    service_account_record,
+)
+from usage_tracker.openai_admin.models import Invite, ProjectMember, ServiceAccount
 
 ORG_ROLES = ("owner", "reader")
 PROJECT_ROLES = ("owner", "member")
@@ -43,24 +49,16 @@ def _check(role: str, allowed: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} must be one of {', '.join(allowed)}, got {role!r}")
 
 
+def _org(client: openai.OpenAI) -> Any:
+    return client.admin.organization
+
+
 def _raw(client: openai.OpenAI, endpoint: str, make: Callable[[], Any]) -> tuple[Any, str | None]:
     """Run one `with_raw_response` call; (the parsed body, the request id)."""
     with admin_call(endpoint, client_timeout(client)):
         raw = make()
         parsed = raw.parse()
     return parsed, raw.headers.get("x-request-id")
-
-
-def _org(client: openai.OpenAI) -> Any:
-    return client.admin.organization
-
-
-def _member(u: Any) -> Member:
-    return Member(u.id, u.name, u.email, u.role, utc(u.added_at))
-
-
-def _project_member(u: Any, project_id: str) -> ProjectMember:
-    return ProjectMember(u.id, project_id, u.name, u.email, u.role, utc(u.added_at))
 
 
 def modify_user_role_call(client: openai.OpenAI, user_id: str, role: str) -> Result[Member]:
@@ -70,7 +68,7 @@ def modify_user_role_call(client: openai.OpenAI, user_id: str, role: str) -> Res
     u, request_id = _raw(
         client, f"POST /organization/users/{user_id}", lambda: users.update(user_id, role=role)
     )
-    return _member(u), request_id
+    return member_record(u), request_id
 
 
 def delete_user_call(client: openai.OpenAI, user_id: str) -> Result[bool]:
@@ -80,18 +78,6 @@ def delete_user_call(client: openai.OpenAI, user_id: str) -> Result[bool]:
         client, f"DELETE /organization/users/{user_id}", lambda: users.delete(user_id)
     )
     return bool(r.deleted), request_id
-
-
-def _invite(i: Any) -> Invite:
-    return Invite(
-        i.id,
-        i.email,
-        i.role,
-        i.status,
-        utc(i.created_at),
-        utc(getattr(i, "expires_at", None)),
-        utc(getattr(i, "accepted_at", None)),
-    )
 
 
 def create_invite_call(
@@ -113,7 +99,7 @@ def create_invite_call(
         "POST /organization/invites",
         lambda: invites.create(email=email, role=role, **extra),
     )
-    return _invite(i), request_id
+    return invite_record(i), request_id
 
 
 def delete_invite_call(client: openai.OpenAI, invite_id: str) -> Result[bool]:
@@ -135,7 +121,7 @@ def add_project_user_call(
         f"POST /organization/projects/{project_id}/users",
         lambda: users.create(project_id, user_id=user_id, role=role),
     )
-    return _project_member(u, project_id), request_id
+    return project_member_record(u, project_id), request_id
 
 
 def modify_project_user_call(
@@ -148,7 +134,7 @@ def modify_project_user_call(
         f"POST /organization/projects/{project_id}/users/{user_id}",
         lambda: users.update(user_id, project_id=project_id, role=role),
     )
-    return _project_member(u, project_id), request_id
+    return project_member_record(u, project_id), request_id
 
 
 def remove_project_user_call(client: openai.OpenAI, project_id: str, user_id: str) -> Result[bool]:
@@ -174,7 +160,7 @@ def create_service_account_call(
         lambda: accounts.create(project_id, name=name.strip()),
     )
     key = getattr(a, "api_key", None)
-    account = ServiceAccount(a.id, project_id, a.name, a.role, utc(a.created_at))
+    account = service_account_record(a, project_id)
     created = CreatedServiceAccount(
         account,
         getattr(key, "id", None),

@@ -31,6 +31,59 @@ def _org(client: openai.OpenAI) -> Any:
     return client.admin.organization
 
 
+# SDK object → plain record; shared by the list calls here and the writes in `members`,
+# `actions` and `spend`, which get the same objects back.
+
+
+def member_record(u: Any) -> Member:
+    return Member(u.id, u.name, u.email, u.role, utc(u.added_at))
+
+
+def project_member_record(u: Any, project_id: str) -> ProjectMember:
+    return ProjectMember(u.id, project_id, u.name, u.email, u.role, utc(u.added_at))
+
+
+def invite_record(i: Any) -> Invite:
+    return Invite(
+        i.id,
+        i.email,
+        i.role,
+        i.status,
+        utc(i.created_at),
+        utc(getattr(i, "expires_at", None)),
+        utc(getattr(i, "accepted_at", None)),
+    )
+
+
+def service_account_record(a: Any, project_id: str) -> ServiceAccount:
+    return ServiceAccount(a.id, project_id, a.name, a.role, utc(a.created_at))
+
+
+def rate_limit_record(r: Any, project_id: str) -> RateLimit:
+    return RateLimit(
+        id=r.id,
+        project_id=project_id,
+        model=r.model,
+        max_requests_per_1_minute=r.max_requests_per_1_minute,
+        max_tokens_per_1_minute=r.max_tokens_per_1_minute,
+        max_images_per_1_minute=r.max_images_per_1_minute,
+        max_audio_megabytes_per_1_minute=r.max_audio_megabytes_per_1_minute,
+        max_requests_per_1_day=r.max_requests_per_1_day,
+        batch_1_day_max_input_tokens=r.batch_1_day_max_input_tokens,
+    )
+
+
+def spend_limit_record(limit: Any, project_id: str | None) -> SpendLimit:
+    enforcement = getattr(limit, "enforcement", None)
+    return SpendLimit(
+        project_id=project_id,
+        threshold_cents=limit.threshold_amount,
+        currency=limit.currency,
+        interval=limit.interval,
+        enforcement_status=getattr(enforcement, "status", None),
+    )
+
+
 def list_projects(
     client: openai.OpenAI, include_archived: bool = True, *, max_pages: int = DEFAULT_MAX_PAGES
 ) -> list[Project]:
@@ -54,7 +107,7 @@ def list_members(client: openai.OpenAI, *, max_pages: int = DEFAULT_MAX_PAGES) -
         max_pages=max_pages,
         timeout=client_timeout(client),
     )
-    return [Member(u.id, u.name, u.email, u.role, utc(u.added_at)) for u in items]
+    return [member_record(u) for u in items]
 
 
 def list_project_members(
@@ -66,9 +119,7 @@ def list_project_members(
         max_pages=max_pages,
         timeout=client_timeout(client),
     )
-    return [
-        ProjectMember(u.id, project_id, u.name, u.email, u.role, utc(u.added_at)) for u in items
-    ]
+    return [project_member_record(u, project_id) for u in items]
 
 
 def _owner(owner: Any) -> KeyOwner:
@@ -115,7 +166,7 @@ def list_service_accounts(
         max_pages=max_pages,
         timeout=client_timeout(client),
     )
-    return [ServiceAccount(a.id, project_id, a.name, a.role, utc(a.created_at)) for a in items]
+    return [service_account_record(a, project_id) for a in items]
 
 
 def list_rate_limits(
@@ -127,31 +178,7 @@ def list_rate_limits(
         max_pages=max_pages,
         timeout=client_timeout(client),
     )
-    return [
-        RateLimit(
-            id=r.id,
-            project_id=project_id,
-            model=r.model,
-            max_requests_per_1_minute=r.max_requests_per_1_minute,
-            max_tokens_per_1_minute=r.max_tokens_per_1_minute,
-            max_images_per_1_minute=r.max_images_per_1_minute,
-            max_audio_megabytes_per_1_minute=r.max_audio_megabytes_per_1_minute,
-            max_requests_per_1_day=r.max_requests_per_1_day,
-            batch_1_day_max_input_tokens=r.batch_1_day_max_input_tokens,
-        )
-        for r in items
-    ]
-
-
-def _spend_limit(limit: Any, project_id: str | None) -> SpendLimit:
-    enforcement = getattr(limit, "enforcement", None)
-    return SpendLimit(
-        project_id=project_id,
-        threshold_cents=limit.threshold_amount,
-        currency=limit.currency,
-        interval=limit.interval,
-        enforcement_status=getattr(enforcement, "status", None),
-    )
+    return [rate_limit_record(r, project_id) for r in items]
 
 
 def get_organization_spend_limit(client: openai.OpenAI) -> SpendLimit | None:
@@ -163,7 +190,7 @@ def get_organization_spend_limit(client: openai.OpenAI) -> SpendLimit | None:
         if exc.status == 404:
             return None
         raise
-    return _spend_limit(limit, None)
+    return spend_limit_record(limit, None)
 
 
 def get_project_spend_limit(client: openai.OpenAI, project_id: str) -> SpendLimit | None:
@@ -177,7 +204,7 @@ def get_project_spend_limit(client: openai.OpenAI, project_id: str) -> SpendLimi
         if exc.status == 404:
             return None
         raise
-    return _spend_limit(limit, project_id)
+    return spend_limit_record(limit, project_id)
 
 
 def list_spend_alerts(
@@ -252,15 +279,4 @@ def list_invites(client: openai.OpenAI, *, max_pages: int = DEFAULT_MAX_PAGES) -
         max_pages=max_pages,
         timeout=client_timeout(client),
     )
-    return [
-        Invite(
-            i.id,
-            i.email,
-            i.role,
-            i.status,
-            utc(i.created_at),
-            utc(getattr(i, "expires_at", None)),
-            utc(getattr(i, "accepted_at", None)),
-        )
-        for i in items
-    ]
+    return [invite_record(i) for i in items]

@@ -12,6 +12,7 @@ import openai
 
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
+from usage_tracker.openai_admin.metadata import spend_limit_record
 from usage_tracker.openai_admin.models import SpendAlert, SpendLimit
 
 
@@ -29,15 +30,7 @@ def set_project_spend_limit(
             project_id, currency="USD", interval="month", threshold_amount=int(cents)
         )
         limit = raw.parse()
-    enforcement = getattr(limit, "enforcement", None)
-    stored = SpendLimit(
-        project_id=project_id,
-        threshold_cents=limit.threshold_amount,
-        currency=limit.currency,
-        interval=limit.interval,
-        enforcement_status=getattr(enforcement, "status", None),
-    )
-    return stored, raw.headers.get("x-request-id")
+    return spend_limit_record(limit, project_id), raw.headers.get("x-request-id")
 
 
 def delete_project_spend_limit(client: openai.OpenAI, project_id: str) -> str | None:

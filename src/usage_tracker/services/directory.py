@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import ApiKey, Member, Project
 from usage_tracker.domain.records import Member as MemberInfo
+from usage_tracker.openai_admin.models import Project as ProjectInfo
 
 
 def upsert_members(
@@ -45,6 +46,24 @@ def upsert_members(
         row.email = info.email or row.email
         row.role = info.role or row.role
         row.added_at = info.added_at or row.added_at
+    session.flush()
+    return len(incoming)
+
+
+def upsert_projects(session: Session, organization_id: int, projects: Iterable[ProjectInfo]) -> int:
+    """Insert or update projects as the Admin API lists them (name, status, dates); flushed."""
+    incoming = {p.id: p for p in projects}
+    existing = {
+        p.project_id: p
+        for p in session.scalars(select(Project).where(Project.organization_id == organization_id))
+    }
+    for project_id, p in incoming.items():
+        row = existing.get(project_id)
+        if row is None:
+            row = Project(organization_id=organization_id, project_id=project_id)
+            session.add(row)
+        row.name, row.status = p.name, p.status
+        row.created_at, row.archived_at = p.created_at, p.archived_at
     session.flush()
     return len(incoming)
 

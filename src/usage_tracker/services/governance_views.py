@@ -20,7 +20,7 @@ from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import InventorySnapshot, Member, Organization, Project
 from usage_tracker.openai_admin import list_members, list_project_members, list_projects
 from usage_tracker.services import rate_limit_store, report_coverage, reports
-from usage_tracker.services.directory import upsert_members
+from usage_tracker.services.directory import upsert_members, upsert_projects
 from usage_tracker.services.keys_inventory import KeyRow, key_inventory
 from usage_tracker.services.project_disable import active_snapshot
 from usage_tracker.services.rate_limit_templates import assignments
@@ -84,19 +84,7 @@ def refresh_directory(
     members = list_members(client)
     upsert_members(session, organization_id, members, source="api")
     projects = list_projects(client, include_archived=True)
-    stored = {
-        p.project_id: p
-        for p in session.scalars(select(Project).where(Project.organization_id == organization_id))
-    }
-    for p in projects:
-        row = stored.get(p.id) or Project(organization_id=organization_id, project_id=p.id)
-        row.name, row.status, row.created_at, row.archived_at = (
-            p.name,
-            p.status,
-            p.created_at,
-            p.archived_at,
-        )
-        session.add(row)
+    upsert_projects(session, organization_id, projects)
     active = [p.id for p in projects if not p.archived]
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         found = list(pool.map(lambda pid: list_project_members(client, pid), active))

@@ -29,12 +29,11 @@ from usage_tracker.db.queries.dbapi_rows import DbapiRows, plain
 from usage_tracker.db.queries.rollups import USAGE_ROLLUP_DIMS, refresh_days, refresh_derived
 from usage_tracker.db.queries.usage_dims import store_dims
 from usage_tracker.domain.day_runs import DayRollup, DayRuns
-from usage_tracker.domain.endpoints import COSTS, USAGE_METRICS
+from usage_tracker.domain.endpoints import ABSENT_METRICS, COSTS
 from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
-from usage_tracker.domain.records import UsageRecord as UsageResult
 from usage_tracker.domain.usage_dims import DimsIndex
-from usage_tracker.ingest.results import UsageRow, row_columns, usage_dims, usage_metrics
+from usage_tracker.ingest.results import UsageRow, record_row, row_columns
 
 _FLUSH_ROWS = 20000
 _COST_COLUMNS = (
@@ -99,12 +98,11 @@ class LedgerWriter:
         self.summary = WriteSummary()
         self._existing: dict[int, dict[int, int]] = {}
         self._touched: dict[int, set[date]] = defaultdict(set)
-        self._kinds: dict[int, bool] = {}
         self._cost_rows: list[tuple[Any, ...]] = []
         # Usage rows to write, per endpoint: (bucket id, the bucket's rows).
         self._usage: dict[str, list[tuple[tuple[Any, ...], list[UsageRow]]]] = defaultdict(list)
         self._usage_count = 0
-        self._endpoints: dict[int, str] = {}
+        self._endpoints: dict[int, str] = {}  # usage record sets (any other holds costs)
         self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
         self._dims = DimsIndex()  # combinations of this write; the fresh ones to store
         self._sql = DbapiRows(session)
@@ -122,7 +120,6 @@ class LedgerWriter:
                     )
                 )
             }
-            self._kinds[rs_id] = key.kind == COSTS
             if key.kind != COSTS:
                 had_data = {utc_day(start) for start in self._existing[rs_id]}
                 self._runs.record_set(rs_id, key.kind, had_data)
@@ -136,9 +133,9 @@ class LedgerWriter:
         if told:
             self._dims.learn(told)
         if bucket.usage:
-            rows = rows + [self._usage_row(r) for r in bucket.usage]
+            rows = rows + [record_row(self._dims, r) for r in bucket.usage]
         day = utc_day(bucket.start)
-        is_costs = self._kinds[record_set_id]
+        is_costs = record_set_id not in self._endpoints
         bucket_id = self._bucket(record_set_id, bucket, day, is_costs)
         if is_costs:
             self._add_costs(record_set_id, bucket_id, day, bucket)
@@ -252,9 +249,6 @@ class LedgerWriter:
                 )
             )
 
-    def _usage_row(self, record: UsageResult) -> UsageRow:
-        return (self._dims.add(usage_dims(record)), *usage_metrics(record))
-
     def _store_day(self, done: DayRollup | None) -> None:
         """Store a finished run's day rollup (the day had no rows before this write)."""
         if done is None:
@@ -273,9 +267,8 @@ class LedgerWriter:
             )
         )
         # The endpoint's metrics and the row count, then the other metrics: always 0.
-        metrics = self._runs.metrics(rs_id)
-        others = tuple(m for m in USAGE_METRICS if m not in metrics)
-        columns = (*_ROLLUP_HEAD, *metrics, "rows", *others)
+        others = ABSENT_METRICS[self._endpoints[rs_id]]
+        columns = (*_ROLLUP_HEAD, *self._runs.metrics(rs_id), "rows", *others)
         if self._sql.name == "sqlite" and plain(head):
             batch = [(head, rollup)]
             self._sql.bulk_with_heads(UsageRollup.__tablename__, columns, batch, len(others))
@@ -300,9 +293,8 @@ class LedgerWriter:
         self, endpoint: str, batches: list[tuple[tuple[Any, ...], list[UsageRow]]]
     ) -> None:
         """Rows of one endpoint: bucket id, dims id, its metrics, then the other metrics (0)."""
-        own = row_columns(endpoint)
-        others = tuple(m for m in USAGE_METRICS if m not in own)
-        columns = ("bucket_id", *own, *others)
+        others = ABSENT_METRICS[endpoint]
+        columns = ("bucket_id", *row_columns(endpoint), *others)
         if self._sql.name == "sqlite":
             # The bucket id and the zeros go into the statement, so rows bind as they come.
             self._sql.bulk_with_heads(UsageRecord.__tablename__, columns, batches, len(others))
@@ -322,7 +314,7 @@ class LedgerWriter:
         self._store_day(self._runs.close())
         self._flush()
         for rs_id, days in self._touched.items():
-            is_costs = self._kinds[rs_id]
+            is_costs = rs_id not in self._endpoints
             summed = set() if is_costs else self._runs.summed[rs_id] - self._runs.dirty[rs_id]
             recompute = days - summed
             if recompute:

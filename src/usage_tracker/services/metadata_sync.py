@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import (
     ApiKey,
-    Project,
     RateLimit,
     ServiceAccount,
     SpendAlert,
     SpendLimit,
 )
-from usage_tracker.db.models.rate_limit import RATE_LIMIT_FIELDS
 from usage_tracker.openai_admin import (
     AdminApiError,
     get_organization_spend_limit,
@@ -39,7 +37,8 @@ from usage_tracker.openai_admin import (
     list_spend_alerts,
 )
 from usage_tracker.openai_admin import models as m
-from usage_tracker.services.directory import upsert_members
+from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.services.directory import upsert_members, upsert_projects
 
 PARTS = (
     "projects",
@@ -80,20 +79,6 @@ def _upsert(
                 session.delete(row)
     session.flush()
     return len(incoming)
-
-
-def _projects(session: Session, org_id: int, projects: list[m.Project]) -> int:
-    rows = (
-        {
-            "project_id": p.id,
-            "name": p.name,
-            "status": p.status,
-            "created_at": p.created_at,
-            "archived_at": p.archived_at,
-        }
-        for p in projects
-    )
-    return _upsert(session, Project, org_id, ("project_id",), rows)
 
 
 def _api_keys(session: Session, org_id: int, keys: list[m.ProjectApiKey], pids: list[str]) -> int:
@@ -214,7 +199,7 @@ def sync_metadata(
         projects.extend(list_projects(client, include_archived=True, max_pages=max_pages))
         return projects
 
-    if not part("projects", fetch_projects, lambda s, d: _projects(s, organization_id, d)):
+    if not part("projects", fetch_projects, lambda s, d: upsert_projects(s, organization_id, d)):
         for name in PARTS[2:]:
             report(name, 0, "skipped: the projects could not be listed")
         part(

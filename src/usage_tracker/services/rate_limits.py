@@ -20,6 +20,7 @@ from usage_tracker.openai_admin import list_projects, list_rate_limits
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services import bulk, rate_limit_store
 from usage_tracker.services.bulk_operations import UPDATE, PlannedItem, create_operation
+from usage_tracker.services.directory import upsert_projects
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def refresh_rate_limits(
     """Read every (or these) active project's limits from the API (paginated) and store them."""
     if project_ids is None:
         projects = list_projects(client, include_archived=False)
-        _store_projects(session, organization_id, projects)
+        upsert_projects(session, organization_id, projects)
         project_ids = [p.id for p in projects]
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         fetched = list(pool.map(lambda pid: list_rate_limits(client, pid), project_ids))
@@ -147,23 +148,6 @@ def refresh_rate_limits(
         rate_limit_store.replace_project_limits(session, organization_id, pid, limits, now)
     session.commit()
     return sum(len(limits) for limits in fetched)
-
-
-def _store_projects(session: Session, organization_id: int, projects: list[Any]) -> None:
-    existing = {
-        p.project_id: p
-        for p in session.scalars(select(Project).where(Project.organization_id == organization_id))
-    }
-    for p in projects:
-        row = existing.get(p.id) or Project(organization_id=organization_id, project_id=p.id)
-        row.name, row.status, row.created_at, row.archived_at = (
-            p.name,
-            p.status,
-            p.created_at,
-            p.archived_at,
-        )
-        session.add(row)
-    session.flush()
 
 
 def current_limits(

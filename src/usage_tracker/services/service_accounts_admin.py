@@ -29,6 +29,17 @@ def account_json(a: ServiceAccount) -> dict[str, str | None]:
     }
 
 
+def _stored(organization_id: int, a: ServiceAccount) -> StoredAccount:
+    return StoredAccount(
+        organization_id=organization_id,
+        account_id=a.id,
+        project_id=a.project_id,
+        name=a.name,
+        role=a.role,
+        created_at=a.created_at,
+    )
+
+
 def list_accounts(client: openai.OpenAI, project_id: str) -> list[ServiceAccount]:
     """A project's service accounts, read from the Admin API (every page)."""
     return list_service_accounts(client, project_id)
@@ -63,17 +74,7 @@ def refresh_accounts(
             StoredAccount.project_id == project_id,
         )
     )
-    for a in found:
-        session.add(
-            StoredAccount(
-                organization_id=organization_id,
-                account_id=a.id,
-                project_id=project_id,
-                name=a.name,
-                role=a.role,
-                created_at=a.created_at,
-            )
-        )
+    session.add_all(_stored(organization_id, a) for a in found)
     session.commit()
     return stored_accounts(session, organization_id, project_id)
 
@@ -94,17 +95,7 @@ def create_account(
         target_type="service_account", target_id=f"{project_id}/{name.strip()}", before=None,
         after=lambda c: account_json(c.account) | {"api_key_id": c.key_id},
     )  # fmt: skip
-    a = created.account
-    session.add(
-        StoredAccount(
-            organization_id=organization_id,
-            account_id=a.id,
-            project_id=project_id,
-            name=a.name,
-            role=a.role,
-            created_at=a.created_at,
-        )
-    )
+    session.add(_stored(organization_id, created.account))
     session.commit()
     return created, request_id
 

@@ -119,6 +119,14 @@ def _audit(
     )
 
 
+def _stored_limit(session: Session, org_id: int, project_id: str) -> SpendLimit | None:
+    return session.scalar(
+        select(SpendLimit).where(
+            SpendLimit.organization_id == org_id, SpendLimit.project_id == project_id
+        )
+    )
+
+
 def _mirror_limit(
     session: Session,
     org: Organization,
@@ -158,11 +166,7 @@ def _mirror_limit(
         result="ok",
         request_id=request_id,
     )
-    row = session.scalar(
-        select(SpendLimit).where(
-            SpendLimit.organization_id == org.id, SpendLimit.project_id == project
-        )
-    )
+    row = _stored_limit(session, org.id, project)
     if row is None:
         row = SpendLimit(organization_id=org.id, project_id=project)
         session.add(row)
@@ -238,11 +242,7 @@ def _mirror_alerts(
 
 def openai_controls(session: Session, org_id: int, project_id: str) -> dict[str, Any]:
     """What the last sync (or mirror) saw at OpenAI for this project: limit and alerts."""
-    limit = session.scalar(
-        select(SpendLimit).where(
-            SpendLimit.organization_id == org_id, SpendLimit.project_id == project_id
-        )
-    )
+    limit = _stored_limit(session, org_id, project_id)
     alerts = session.scalars(
         select(SpendAlert)
         .where(SpendAlert.organization_id == org_id, SpendAlert.project_id == project_id)

@@ -7,15 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from usage_tracker.db.base import Base, UTCDateTime, utcnow
 
-RATE_LIMIT_FIELDS = (
-    "max_requests_per_1_minute",
-    "max_tokens_per_1_minute",
-    "max_images_per_1_minute",
-    "max_audio_megabytes_per_1_minute",
-    "max_requests_per_1_day",
-    "batch_1_day_max_input_tokens",
-)
-
 
 class RateLimit(Base):
     """A project × model rate limit as last read from the Admin API (`fetched_at` is its age)."""

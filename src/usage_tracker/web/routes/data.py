@@ -11,34 +11,42 @@ from fastapi.responses import JSONResponse, Response
 
 from usage_tracker.services.imports import ImportFailed, import_file, import_history
 from usage_tracker.services.organizations import validate_slug
-from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
+from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.render import render
-from usage_tracker.web.state import load_state
+from usage_tracker.web.state import ViewState, load_state
 from usage_tracker.web.sync_hook import SyncHook
 
 router = APIRouter(include_in_schema=False)
 CHUNK = 1 << 20
 
 
-def _history(db: DbSession, org: str | None) -> list[Any]:
-    return import_history(db, org, limit=50)
+def _page(
+    request: Request, viewer: Viewer, db: DbSession, state: ViewState, **ctx: Any
+) -> Response:
+    """The Data view with the import history of the chosen organization (or all of them)."""
+    base = {
+        "view": "data",
+        "state": state,
+        "f": state.filters,
+        "supported": True,
+        "history": import_history(db, state.filters.org, limit=50),
+    }
+    return render(request, "views/data.html", viewer, base | ctx)
 
 
 @router.get("/data", name="data")
 def data_page(request: Request, viewer: PageViewer, db: DbSession) -> Response:
     state = load_state(request, db)
     hook: SyncHook | None = request.app.state.sync
-    ctx = {
-        "view": "data",
-        "state": state,
-        "f": state.filters,
-        "supported": True,
-        "history": _history(db, state.filters.org),
-        "results": None,
-        "sync_rows": hook.status(db, state.filters.org) if hook else None,
-        "default_org": state.filters.org or request.app.state.settings.default_org,
-    }
-    return render(request, "views/data.html", viewer, ctx)
+    return _page(
+        request,
+        viewer,
+        db,
+        state,
+        results=None,
+        sync_rows=hook.status(db, state.filters.org) if hook else None,
+        default_org=state.filters.org or request.app.state.settings.default_org,
+    )
 
 
 def _save(upload: UploadFile, limit: int) -> Path:
@@ -93,25 +101,12 @@ def upload(
     org: Annotated[str, Form()] = "",
 ) -> Response:
     """Import each file on its own: one bad file never blocks or changes the others."""
-    try:
-        slug = validate_slug(org or request.app.state.settings.default_org)
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    slug = _org_slug(request, org)
     results = [import_upload(request, slug, f) for f in files]
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"org": slug, "results": results})
     state = load_state(request, db)
-    ctx = {
-        "view": "data",
-        "state": state,
-        "f": state.filters,
-        "supported": True,
-        "history": _history(db, state.filters.org),
-        "results": results,
-        "sync_rows": None,
-        "default_org": slug,
-    }
-    return render(request, "views/data.html", viewer, ctx)
+    return _page(request, viewer, db, state, results=results, sync_rows=None, default_org=slug)
 
 
 @router.post("/data/sync", name="sync")
@@ -119,6 +114,14 @@ def sync_now(request: Request, viewer: AdminViewer, org: Annotated[str, Form()] 
     hook: SyncHook | None = request.app.state.sync
     if hook is None:
         raise HTTPException(status_code=404, detail="Sync is not available in this installation.")
-    slug = validate_slug(org or request.app.state.settings.default_org)
+    slug = _org_slug(request, org)
     message = hook.run(request.app.state.session_factory, slug)
     return JSONResponse({"org": slug, "message": message})
+
+
+def _org_slug(request: Request, org: str | None) -> str:
+    """The organization a write goes to (the default one unless named); 422 if malformed."""
+    try:
+        return validate_slug(org or request.app.state.settings.default_org)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc

@@ -6,11 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from usage_tracker.db.models import Organization
 from usage_tracker.services.rate_limit_drift import template_drift
 from usage_tracker.services.rate_limit_templates import apply_template, assign_template
 from usage_tracker.services.rate_limit_views import matrix_view
-from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
+from usage_tracker.services.rate_limits import ActionResult
+from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.routes.governance_common import (
     actor,
     admin_client,
@@ -32,6 +35,25 @@ def _projects(project_ids: list[str]) -> list[str]:
     if not chosen:
         raise HTTPException(status_code=422, detail="choose at least one project")
     return chosen
+
+
+def _apply(
+    request: Request,
+    viewer: Viewer,
+    db: Session,
+    org: Organization,
+    name: str,
+    chosen: list[str],
+    *,
+    dry_run: bool,
+) -> ActionResult:
+    """The plan read from the Admin API now (`dry_run`), else the pending operation to start."""
+    client = admin_client(request, db, org)
+    return call(
+        lambda: apply_template(
+            db, client, org.id, name, chosen, actor=actor(viewer), dry_run=dry_run, run=False
+        )
+    )
 
 
 @router.post("/templates/{template_id}/assign", name="gov:template-assign")
@@ -62,12 +84,7 @@ def apply_preview(
     org = require_org(request, db)
     template = find_template(db, org, template_id)
     chosen = _projects(project_id)
-    client = admin_client(request, db, org)
-    result = call(
-        lambda: apply_template(
-            db, client, org.id, template.name, chosen, actor=actor(viewer), dry_run=True
-        )
-    )
+    result = _apply(request, viewer, db, org, template.name, chosen, dry_run=True)
     ctx: dict[str, Any] = {
         "template": template,
         "chosen": chosen,
@@ -88,12 +105,7 @@ def apply_confirm(
     org = require_org(request, db)
     template = find_template(db, org, template_id)
     chosen = _projects(project_id)
-    client = admin_client(request, db, org)
-    result = call(
-        lambda: apply_template(
-            db, client, org.id, template.name, chosen, actor=actor(viewer), run=False
-        )
-    )
+    result = _apply(request, viewer, db, org, template.name, chosen, dry_run=False)
     assert result.operation is not None
     return start_operation(request, org, result.operation)
 

@@ -11,11 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from usage_tracker.db.models import Organization
 from usage_tracker.services import bulk_operations
 from usage_tracker.services.bulk_progress import operation_progress
 from usage_tracker.services.project_disable import disable_project, restore_project
-from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
+from usage_tracker.services.rate_limits import ActionResult
+from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.routes.governance_common import (
     actor,
     admin_client,
@@ -32,9 +35,41 @@ router = APIRouter(prefix="/governance", include_in_schema=False)
 ACTIONS = ("disable", "restore")
 
 
-def _check(action: str) -> None:
+def _reason(text: str) -> str:
+    return text.strip() or "disabled by hand"
+
+
+def _act(
+    request: Request,
+    viewer: Viewer,
+    db: Session,
+    project_id: str,
+    action: str,
+    reason: str,
+    *,
+    dry_run: bool,
+) -> tuple[Organization, ActionResult]:
+    """Disable or restore with the organization's own key: the plan read from the Admin API now
+    (`dry_run`), else also the stored, pending operation for the background runner."""
     if action not in ACTIONS:
         raise HTTPException(status_code=404, detail="no such action")
+    org = require_org(request, db)
+    client = admin_client(request, db, org)
+    who = actor(viewer)
+    if action == "disable":
+        why = _reason(reason)
+        result = call(
+            lambda: disable_project(
+                db, client, org.id, project_id, actor=who, reason=why, dry_run=dry_run, run=False
+            )
+        )
+    else:
+        result = call(
+            lambda: restore_project(
+                db, client, org.id, project_id, actor=who, dry_run=dry_run, run=False
+            )
+        )
+    return org, result
 
 
 @router.post("/projects/{project_id}/{action}/preview", name="gov:project-preview")
@@ -47,23 +82,12 @@ def preview(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """What disable would set to 0 (and which models it cannot edit), or what restore sets back."""
-    _check(action)
-    org = require_org(request, db)
-    client = admin_client(request, db, org)
-    who = actor(viewer)
-    if action == "disable":
-        result = call(
-            lambda: disable_project(db, client, org.id, project_id, actor=who, dry_run=True)
-        )
-    else:
-        result = call(
-            lambda: restore_project(db, client, org.id, project_id, actor=who, dry_run=True)
-        )
+    org, result = _act(request, viewer, db, project_id, action, reason, dry_run=True)
     ctx: dict[str, Any] = {
         "action": action,
         "project_id": project_id,
         "plan": result.plan,
-        "reason": reason.strip() or "disabled by hand",
+        "reason": _reason(reason),
         "confirm_url": request.app.url_path_for(
             "gov:project-confirm", project_id=project_id, action=action
         ),
@@ -80,19 +104,7 @@ def confirm(
     action: str,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    _check(action)
-    org = require_org(request, db)
-    client = admin_client(request, db, org)
-    who = actor(viewer)
-    if action == "disable":
-        why = reason.strip() or "disabled by hand"
-        result = call(
-            lambda: disable_project(
-                db, client, org.id, project_id, actor=who, reason=why, run=False
-            )
-        )
-    else:
-        result = call(lambda: restore_project(db, client, org.id, project_id, actor=who, run=False))
+    org, result = _act(request, viewer, db, project_id, action, reason, dry_run=False)
     if result.operation is None:
         return redirect(request, "gov:project", org, project_id=project_id)
     return start_operation(request, org, result.operation)
