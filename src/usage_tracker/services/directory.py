@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import ApiKey, Member, Project
 from usage_tracker.domain.records import Member as MemberInfo
-from usage_tracker.openai_admin.models import Project as ProjectInfo
+
+if TYPE_CHECKING:  # importing openai_admin loads the OpenAI SDK, which file imports never need
+    from usage_tracker.openai_admin.models import Project as ProjectInfo
 
 
 def upsert_members(
