@@ -26,7 +26,6 @@ from usage_tracker.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Read once at import: tests clear USAGE_TRACKER_* from the environment (see `clean_env`).
 PG_URL = os.environ.get("USAGE_TRACKER_TEST_PG_URL", "")
-SAMPLES_DIR_ENV = os.environ.get("USAGE_TRACKER_SAMPLES_DIR", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 _OUTER_ENV_PREFIXES = ("USAGE_TRACKER_", "OPENAI_")
 
@@ -161,8 +160,5 @@ def cli_env(db_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
-    """The shared sample files: ``<repo>/../shared/samples``, else $USAGE_TRACKER_SAMPLES_DIR."""
-    for candidate in (REPO_ROOT.parent / "shared" / "samples", SAMPLES_DIR_ENV):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    pytest.fail("sample files not found: need ../shared/samples or USAGE_TRACKER_SAMPLES_DIR")
+    """The sample export files vendored in the repository (``tests/data/samples``)."""
+    return REPO_ROOT / "tests" / "data" / "samples"

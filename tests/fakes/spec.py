@@ -1,13 +1,12 @@
 """The Admin API contract: find an operation by method + path, validate bodies against it.
 
-The spec is `../shared/openai/admin-openapi.json` beside the repository, or the file named by
-USAGE_TRACKER_OPENAPI_SPEC when that is missing.
+The spec is the admin subset of OpenAI's official OpenAPI document, vendored in
+`tests/fakes/openapi/admin-openapi.json` (its README names the upstream version and digest).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:openai:admin-openapi"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = Path(__file__).resolve().parent / "openapi" / "admin-openapi.json"
 
 
 class SpecViolation(AssertionError):
@@ -27,15 +26,8 @@ class SpecViolation(AssertionError):
 
 
 def spec_path() -> Path:
-    beside = REPO_ROOT.parent / "shared" / "openai" / "admin-openapi.json"
-    if beside.exists():
-        return beside
-    env = os.environ.get("USAGE_TRACKER_OPENAPI_SPEC")
-    if env and Path(env).exists():
-        return Path(env)
-    raise FileNotFoundError(
-        f"Admin API spec not found at {beside}; set USAGE_TRACKER_OPENAPI_SPEC to its path"
-    )
+    """The vendored spec (never a file outside the repository)."""
+    return SPEC_PATH
 
 
 @dataclass(frozen=True)
