@@ -69,7 +69,7 @@ def _cpu() -> tuple[float, float]:
 
 def main(argv: list[str]) -> int:
     from usage_tracker.db.engine import make_engine, make_session_factory
-    from usage_tracker.services.imports import import_file
+    from usage_tracker.services.ledger.imports import import_file
 
     url, *paths = argv
     engine = make_engine(url)

@@ -76,7 +76,7 @@ def time_queries(url: str, days: int, runs: int) -> dict[str, tuple[float, float
     """p50 and p95 in milliseconds of each report query over the whole range."""
     from usage_tracker.db.engine import make_engine, make_session_factory
     from usage_tracker.domain.records import utc_day
-    from usage_tracker.services.reports import ReportQuery, breakdown, summary
+    from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -110,7 +110,7 @@ def verify(url: str, files: BenchFiles, days: int) -> list[str]:
     """Check the ledger reproduces the generator's totals exactly; returns problems."""
     from usage_tracker.db.engine import make_engine, make_session_factory
     from usage_tracker.domain.records import utc_day
-    from usage_tracker.services.reports import ReportQuery, summary
+    from usage_tracker.services.reports.totals import ReportQuery, summary
 
     engine = make_engine(url)
     first = utc_day(START)

@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from usage_tracker.db.engine import make_engine, make_session_factory, transaction
     from usage_tracker.db.migrate import upgrade
-    from usage_tracker.services.accounts import create_account, get_account
-    from usage_tracker.services.report_coverage import data_bounds
+    from usage_tracker.services.accounts.accounts import create_account, get_account
+    from usage_tracker.services.reports.coverage import data_bounds
     from usage_tracker.settings import Settings
     from usage_tracker.web import create_app
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import REPO_ROOT
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
-from usage_tracker.services.accounts import create_account
+from usage_tracker.services.accounts.accounts import create_account
 
 PASSWORD = "browser-pass-123"
 CHROMIUM_ARGS = [

@@ -17,8 +17,8 @@ from tests.fakes.governance import add_keys, add_rate_limits
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
-from usage_tracker.services.accounts import create_account
-from usage_tracker.services.credentials import add_organization
+from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.settings import Settings
 
 pytestmark = pytest.mark.browser

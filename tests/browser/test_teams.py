@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PASSWORD, running_dashboard, screenshot, sign_in
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.domain.records import Member
-from usage_tracker.services.accounts import create_account
-from usage_tracker.services.directory import upsert_members
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.ledger.names import upsert_members
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 pytestmark = pytest.mark.browser
 

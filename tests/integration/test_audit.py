@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from usage_tracker.services.audit import (
+from usage_tracker.services.audit.log import (
     AuditFilter,
     export_audit_csv,
     export_audit_json,
@@ -18,7 +18,7 @@ from usage_tracker.services.audit import (
     project_audit,
     record_audit,
 )
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 
 @pytest.fixture

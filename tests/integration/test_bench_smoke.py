@@ -24,8 +24,8 @@ from usage_tracker.db.queries.rollups import refresh_days
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.helper import iter_buckets_in_helper
 from usage_tracker.ingest.json_stream import iter_buckets
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.reports import ReportQuery, breakdown, summary
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 
 TINY = Params(days=3, projects=4, users=12, per_hour=6, seed=3)
 

@@ -20,12 +20,12 @@ from tests.integration.ledger_helpers import bucket, cost, page, write_json
 from usage_tracker.db.engine import make_engine, make_session_factory
 from usage_tracker.db.models import AlertEvent
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.alerts import evaluate_all
-from usage_tracker.services.budgets import BudgetSpec, budget_history, set_budget
-from usage_tracker.services.channels import add_channel, send_test, verify
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.teams import create_team, set_members
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend.budgets import BudgetSpec, budget_history, set_budget
+from usage_tracker.services.spend.channels import add_channel, send_test, verify
+from usage_tracker.services.spend.evaluation import evaluate_all
+from usage_tracker.services.spend.teams import create_team, set_members
 from usage_tracker.settings import Settings
 
 NOW = datetime(2024, 7, 20, 12, tzinfo=UTC)  # T0 is 2024-07-01

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.models import Credential
-from usage_tracker.services.credentials import (
+from usage_tracker.services.orgs.credentials import (
     CredentialError,
     add_organization,
     connection_for,

@@ -16,11 +16,12 @@ from tests.fakes.harness import Connected, connect
 from tests.integration.ledger_helpers import bucket, cost, page, write_json
 from usage_tracker.db.models import AuditEntry, BulkOperation, EnforcementAction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services import bulk, enforcement
-from usage_tracker.services.alerts import evaluate_all
-from usage_tracker.services.budgets import BudgetSpec, set_budget
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.governance import bulk
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend import enforcement
+from usage_tracker.services.spend.budgets import BudgetSpec, set_budget
+from usage_tracker.services.spend.evaluation import evaluate_all
 from usage_tracker.settings import Settings
 
 NOW = datetime(2024, 7, 20, 12, tzinfo=UTC)

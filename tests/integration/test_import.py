@@ -20,8 +20,8 @@ from tests.integration.ledger_helpers import (
     write_json,
 )
 from usage_tracker.domain.money import usd_string
-from usage_tracker.services.imports import ImportFailed, import_file, import_history
-from usage_tracker.services.reports import ReportQuery, breakdown, summary
+from usage_tracker.services.ledger.imports import ImportFailed, import_file, import_history
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 
 Factory = sessionmaker[Session]
 JULY = ReportQuery(date(2024, 7, 1), date(2024, 7, 31))

@@ -14,17 +14,17 @@ from tests.fakes.governance import add_keys, remove_member
 from tests.fakes.harness import Connected, connect
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.key_revocation import UnknownKeys, revoke_keys
-from usage_tracker.services.keys_inventory import (
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.governance import bulk
+from usage_tracker.services.governance.key_revocation import UnknownKeys, revoke_keys
+from usage_tracker.services.governance.keys_inventory import (
     filter_keys,
     key_inventory,
     key_json,
     refresh_key_inventory,
 )
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 
 @pytest.fixture

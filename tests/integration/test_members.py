@@ -14,18 +14,10 @@ from tests.fakes.harness import Connected, connect
 from tests.fakes.org import FakeUser
 from usage_tracker.db.models import Organization
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.invites import create_invite, refresh_invites, revoke_invite
-from usage_tracker.services.keys_inventory import refresh_key_inventory
-from usage_tracker.services.members_admin import (
-    plan_remove,
-    refresh_access,
-    remove_member,
-    roster,
-    set_role,
-)
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.project_memberships import (
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
+from usage_tracker.services.members.invites import create_invite, refresh_invites, revoke_invite
+from usage_tracker.services.members.project_memberships import (
     ADD,
     REMOVE,
     MemberFilters,
@@ -33,11 +25,19 @@ from usage_tracker.services.project_memberships import (
     member_rows,
     plan_memberships,
 )
-from usage_tracker.services.service_accounts_admin import (
+from usage_tracker.services.members.roster import (
+    plan_remove,
+    refresh_access,
+    remove_member,
+    roster,
+    set_role,
+)
+from usage_tracker.services.members.service_accounts import (
     create_account,
     delete_account,
     list_accounts,
 )
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 ACTOR = "test:ada"
 

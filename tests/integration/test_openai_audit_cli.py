@@ -17,9 +17,9 @@ from tests.fakes.audit_logs import add_events
 from tests.fakes.harness import Connected, connect
 from tests.fakes.serialize import audit_log
 from usage_tracker.cli.main import app
-from usage_tracker.services.audit import export_audit_json, list_audit, record_audit
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.sync import sync_organization
+from usage_tracker.services.audit.log import export_audit_json, list_audit, record_audit
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.sync.run import sync_organization
 from usage_tracker.settings import Settings
 
 runner = CliRunner()

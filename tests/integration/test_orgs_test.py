@@ -15,8 +15,8 @@ from tests.fakes import Fault
 from tests.fakes.faults import error_body
 from tests.fakes.harness import Connected, connect
 from tests.integration.test_sync_cli import LoopbackFake, cli
-from usage_tracker.services.connections import CheckResult, check_connection
-from usage_tracker.services.credentials import add_organization, connection_for
+from usage_tracker.services.orgs.connections import CheckResult, check_connection
+from usage_tracker.services.orgs.credentials import add_organization, connection_for
 from usage_tracker.settings import Settings
 
 PATH = "/organization/audit_logs"

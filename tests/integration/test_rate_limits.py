@@ -9,21 +9,21 @@ from tests.fakes import Fault, build_org
 from tests.fakes.governance import add_rate_limits, limits_by_id, not_editable
 from tests.fakes.harness import Connected, connect
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk, bulk_operations
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.project_disable import (
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.project_disable import (
     NothingToRestore,
     active_snapshot,
     disable_project,
     restore_project,
 )
-from usage_tracker.services.rate_limits import (
+from usage_tracker.services.governance.rate_limits import (
     edit_rate_limit,
     matrix_age,
     rate_limit_matrix,
     refresh_rate_limits,
 )
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 
 @pytest.fixture

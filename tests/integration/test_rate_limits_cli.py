@@ -16,7 +16,7 @@ from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from usage_tracker.cli.main import app
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.services.credentials import add_organization
+from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.settings import Settings
 
 runner = CliRunner()

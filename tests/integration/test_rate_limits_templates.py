@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes import Fault, build_org
 from tests.fakes.governance import limits_by_id
 from tests.fakes.harness import Connected, connect
-from usage_tracker.services import bulk, bulk_operations
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.project_disable import disable_project, restore_project
-from usage_tracker.services.rate_limit_drift import template_drift
-from usage_tracker.services.rate_limit_templates import (
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.drift import template_drift
+from usage_tracker.services.governance.project_disable import disable_project, restore_project
+from usage_tracker.services.governance.rate_limits import refresh_rate_limits
+from usage_tracker.services.governance.templates import (
     TemplateFormatError,
     apply_template,
     assign_template,
@@ -27,7 +27,7 @@ from usage_tracker.services.rate_limit_templates import (
     save_template,
     template_from_project,
 )
-from usage_tracker.services.rate_limits import refresh_rate_limits
+from usage_tracker.services.orgs.organizations import ensure_organization
 
 OLD_FORMAT = [
     {

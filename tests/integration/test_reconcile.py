@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes.prices import CHAT_PRICES
 from tests.integration.test_sync import fake_org, now_of, run, sync_settings
 from usage_tracker.db.models import Price
-from usage_tracker.services.demo import load_demo
-from usage_tracker.services.reconcile import TOLERANCE, reconcile
-from usage_tracker.services.reports import ReportQuery, breakdown, summary
+from usage_tracker.services.ledger.demo import load_demo
+from usage_tracker.services.reports.reconcile import TOLERANCE, reconcile
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 from usage_tracker.settings import Settings
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.ledger_helpers import bucket, completion, cost, page, write_json
 from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.demo import generate_files
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.report_coverage import available_dimensions, data_bounds
-from usage_tracker.services.reports import ReportQuery, breakdown, previous_period, summary
+from usage_tracker.services.ledger.demo import generate_files
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.reports.coverage import available_dimensions, data_bounds
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, previous_period, summary
 
 Factory = sessionmaker[Session]
 

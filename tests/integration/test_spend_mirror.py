@@ -20,11 +20,11 @@ from tests.fakes.server import serve
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import AuditEntry
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.budgets import BudgetSpec, set_budget
-from usage_tracker.services.channels import add_channel
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.spend_mirror import MirrorResult, mirror_budget, openai_controls
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend.budgets import BudgetSpec, set_budget
+from usage_tracker.services.spend.channels import add_channel
+from usage_tracker.services.spend.openai_mirror import MirrorResult, mirror_budget, openai_controls
 from usage_tracker.settings import Settings
 
 

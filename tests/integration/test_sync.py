@@ -26,10 +26,10 @@ from usage_tracker.db.models import (
 )
 from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.reports import ReportQuery, breakdown, summary
-from usage_tracker.services.sync import sync_organization
-from usage_tracker.services.sync_lease import LeaseHeld, acquire_lease
-from usage_tracker.services.sync_status import sync_cursors, sync_history
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
+from usage_tracker.services.sync.lease import LeaseHeld, acquire_lease
+from usage_tracker.services.sync.run import sync_organization
+from usage_tracker.services.sync.status import sync_cursors, sync_history
 from usage_tracker.settings import Settings
 
 DAY = 86_400

@@ -15,9 +15,9 @@ from tests.fakes.harness import Connected
 from tests.fakes.serialize import audit_log
 from tests.integration.test_sync import fake_org, run, sync_settings
 from usage_tracker.db.models import OpenAIAuditEvent
-from usage_tracker.services.openai_audit import OpenAIAuditFilter, list_openai_audit
-from usage_tracker.services.sync_audit_logs import OVERLAP
-from usage_tracker.services.sync_status import sync_history
+from usage_tracker.services.audit.openai_log import OpenAIAuditFilter, list_openai_audit
+from usage_tracker.services.sync.audit_logs import OVERLAP
+from usage_tracker.services.sync.status import sync_history
 from usage_tracker.settings import Settings
 
 DAY = 86_400

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from tests.fakes import FakeAdminApi, Fault, build_org
 from usage_tracker.cli.main import app
-from usage_tracker.services.scheduler import start_scheduler
-from usage_tracker.services.sync_status import sync_history
+from usage_tracker.services.jobs.scheduler import start_scheduler
+from usage_tracker.services.sync.status import sync_history
 from usage_tracker.settings import Settings
 
 runner = CliRunner()

@@ -12,9 +12,9 @@ from tests.fakes import Fault
 from tests.fakes.harness import Connected
 from tests.integration.test_sync import fake_org, run, sync_settings
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.reports import ReportQuery, summary
-from usage_tracker.services.sync_status import sync_history
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.reports.totals import ReportQuery, summary
+from usage_tracker.services.sync.status import sync_history
 from usage_tracker.settings import Settings
 
 DAY = 86_400

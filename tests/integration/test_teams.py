@@ -18,13 +18,13 @@ from tests.web.conftest import PASSWORD, sign_in
 from usage_tracker.cli.main import app as cli_app
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.accounts import create_account
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.budgets import get_budget
-from usage_tracker.services.chargeback import showback, to_csv, to_xlsx
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.teams import create_team, set_members
+from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend.budgets import get_budget
+from usage_tracker.services.spend.chargeback import showback, to_csv, to_xlsx
+from usage_tracker.services.spend.teams import create_team, set_members
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
 

@@ -32,7 +32,7 @@ def test_help_and_version_load_no_command_group() -> None:
         "    app(sys.argv[1:])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('sqlalchemy', 'openai', 'fastapi', 'usage_tracker.services.reports')"
+        "heavy = [m for m in ('sqlalchemy', 'openai', 'fastapi', 'usage_tracker.services.reports.totals')"
         " if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from usage_tracker.db.models import RecordSet, UsageRollup
 from usage_tracker.db.models.rollup import UsageDayModel
 from usage_tracker.db.queries.rollups import DAY_MODEL_METRICS
-from usage_tracker.services.estimates import METRICS, estimate_by, estimate_nanos
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.prices import price_book
-from usage_tracker.services.reports import ReportQuery, breakdown, summary
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.reports.estimates import METRICS, estimate_by, estimate_nanos
+from usage_tracker.services.reports.prices import price_book
+from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 
 TINY = Params(days=3, projects=4, users=12, per_hour=6, seed=5)
 

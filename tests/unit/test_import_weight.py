@@ -10,7 +10,7 @@ import sys
 def test_imports_and_reports_do_not_load_the_openai_sdk() -> None:
     code = (
         "import sys\n"
-        "import usage_tracker.services.imports, usage_tracker.services.reports\n"
+        "import usage_tracker.services.ledger.imports, usage_tracker.services.reports.totals\n"
         "import usage_tracker.cli.main\n"
         "print('openai' in sys.modules)\n"
     )

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from usage_tracker.services.estimates import estimate_nanos
-from usage_tracker.services.prices import (
+from usage_tracker.services.reports.estimates import estimate_nanos
+from usage_tracker.services.reports.prices import (
     PriceBook,
     PriceError,
     UnitPrice,

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.engine import transaction
-from usage_tracker.services.accounts import create_account
-from usage_tracker.services.imports import import_file
+from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.ledger.imports import import_file
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
 from usage_tracker.web.config import WebSettings

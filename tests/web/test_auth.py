@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
 from usage_tracker.db.engine import transaction
-from usage_tracker.services.accounts import reset_password, set_disabled
+from usage_tracker.services.accounts.accounts import reset_password, set_disabled
 
 PAGES = ["/", "/users", "/projects", "/models", "/keys", "/data", "/api/docs", "/api/openapi.json"]
 PAGES += ["/export/users.csv", "/users/detail?key=u"]

@@ -28,15 +28,15 @@ from tests.integration.ledger_helpers import bucket, cost, page, write_json
 from tests.web.conftest import csrf_of
 from usage_tracker.db.models import BulkOperation, EnforcementAction, RateLimitSnapshot
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services import enforcement
-from usage_tracker.services.audit import list_audit
-from usage_tracker.services.budget_status import evaluate_budget
-from usage_tracker.services.budgets import BudgetSpec, set_budget
-from usage_tracker.services.bulk_runner import BulkRunner
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.imports import import_file
-from usage_tracker.services.keys_inventory import refresh_key_inventory
-from usage_tracker.services.organizations import get_organization
+from usage_tracker.services.audit.log import list_audit
+from usage_tracker.services.governance.bulk_runner import BulkRunner
+from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.orgs.organizations import get_organization
+from usage_tracker.services.spend import enforcement
+from usage_tracker.services.spend.budget_status import evaluate_budget
+from usage_tracker.services.spend.budgets import BudgetSpec, set_budget
 from usage_tracker.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("accounts")

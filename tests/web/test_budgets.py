@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.alerts import evaluate_all
-from usage_tracker.services.budgets import BudgetSpec, list_budgets, set_budget
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend.budgets import BudgetSpec, list_budgets, set_budget
+from usage_tracker.services.spend.evaluation import evaluate_all
 from usage_tracker.settings import Settings
 
 FORM = {"org": "acme", "scope": "org", "scope_id": "acme", "amount": "1", "period": "monthly",

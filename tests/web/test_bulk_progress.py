@@ -21,12 +21,12 @@ from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from tests.web.conftest import csrf_of
 from usage_tracker.db.models import BulkOperation
-from usage_tracker.services import bulk, bulk_operations
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.bulk_runner import BulkRunner, RunnerBusy
-from usage_tracker.services.credentials import add_organization, remove_credential
-from usage_tracker.services.organizations import get_organization
-from usage_tracker.services.project_disable import disable_project
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.bulk_runner import BulkRunner, RunnerBusy
+from usage_tracker.services.governance.project_disable import disable_project
+from usage_tracker.services.orgs.credentials import add_organization, remove_credential
+from usage_tracker.services.orgs.organizations import get_organization
 from usage_tracker.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("accounts")

@@ -18,8 +18,8 @@ from tests.fakes.governance import add_keys, remove_member
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from tests.web.conftest import csrf_of, sign_in
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.orgs.organizations import ensure_organization
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
 

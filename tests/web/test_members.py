@@ -15,9 +15,9 @@ from tests.fakes.governance import add_keys
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from tests.web.conftest import csrf_of
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.organizations import get_organization
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.orgs.organizations import get_organization
 from usage_tracker.settings import Settings
 
 

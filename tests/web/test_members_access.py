@@ -21,10 +21,10 @@ from tests.fakes.server import serve
 from tests.web.conftest import csrf_of
 from usage_tracker.cli.main import app as cli
 from usage_tracker.db.base import Base
-from usage_tracker.services.api_tokens import create_token
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.credentials import add_organization
-from usage_tracker.services.organizations import get_organization
+from usage_tracker.services.accounts.api_tokens import create_token
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.orgs.credentials import add_organization
+from usage_tracker.services.orgs.organizations import get_organization
 from usage_tracker.settings import Settings
 
 

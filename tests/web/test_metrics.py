@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import SyncRun
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.budgets import BudgetSpec, set_budget
-from usage_tracker.services.organizations import ensure_organization
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend.budgets import BudgetSpec, set_budget
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
 

@@ -14,12 +14,13 @@ from typer.testing import CliRunner
 
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import ApiKey, Member, Organization, RateLimit
-from usage_tracker.services import rate_limit_views, report_coverage
-from usage_tracker.services.budgets import BudgetSpec, set_budget
-from usage_tracker.services.key_directory import key_owners
-from usage_tracker.services.rate_limit_views import matrix_view, project_budget_standing
-from usage_tracker.services.report_types import ReportQuery
-from usage_tracker.web import views
+from usage_tracker.services.governance.key_directory import key_owners
+from usage_tracker.services.reports import coverage as report_coverage
+from usage_tracker.services.reports.types import ReportQuery
+from usage_tracker.services.spend.budgets import BudgetSpec, set_budget
+from usage_tracker.services.views import dashboard as views
+from usage_tracker.services.views import rate_limits as rate_limit_views
+from usage_tracker.services.views.rate_limits import matrix_view, project_budget_standing
 
 BIG, SMALL, THIRD = (
     "proj_xkxwnQrS7RPeMOkIUpkDyr7O",

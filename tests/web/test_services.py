@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import Account, ApiToken
-from usage_tracker.services.accounts import AccountError, authenticate, create_account
-from usage_tracker.services.api_tokens import create_token, verify_token
-from usage_tracker.services.exports import safe_cell, to_csv, to_xlsx
+from usage_tracker.services.accounts.accounts import AccountError, authenticate, create_account
+from usage_tracker.services.accounts.api_tokens import create_token, verify_token
+from usage_tracker.services.kit.exports import safe_cell, to_csv, to_xlsx
 from usage_tracker.web.i18n import LOCALE_DIR, translations
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "src" / "usage_tracker" / "web"

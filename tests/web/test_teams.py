@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.audit import AuditFilter, list_audit
-from usage_tracker.services.budgets import BudgetSpec, get_budget, set_budget
-from usage_tracker.services.chargeback import showback
-from usage_tracker.services.organizations import get_organization
-from usage_tracker.services.team_views import team_spend, team_views
-from usage_tracker.services.teams import create_team, list_teams, set_members
+from usage_tracker.services.audit.log import AuditFilter, list_audit
+from usage_tracker.services.orgs.organizations import get_organization
+from usage_tracker.services.spend.budgets import BudgetSpec, get_budget, set_budget
+from usage_tracker.services.spend.chargeback import showback
+from usage_tracker.services.spend.teams import create_team, list_teams, set_members
+from usage_tracker.services.views.teams import team_spend, team_views
 
 USER = ("user-2dfOB1rcavXiOqkVCJTBJahe", "raj.park18@example.com")  # in the sample costs
 PROJECT = "proj_xkxwnQrS7RPeMOkIUpkDyr7O"

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
-from usage_tracker.services import report_coverage, reports
-from usage_tracker.services.api_tokens import create_token, revoke_token
-from usage_tracker.services.report_types import ReportQuery
+from usage_tracker.services.accounts.api_tokens import create_token, revoke_token
+from usage_tracker.services.reports import coverage as report_coverage
+from usage_tracker.services.reports import totals as reports
+from usage_tracker.services.reports.types import ReportQuery
 
 VIEWS = ["/", "/users", "/projects", "/models", "/keys", "/data"]
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.db.models import OpenAIAuditEvent
-from usage_tracker.services.audit import (
+from usage_tracker.services.audit.log import (
     AuditFilter,
     export_audit_csv,
     export_audit_json,
     list_audit,
 )
-from usage_tracker.services.openai_audit import (
+from usage_tracker.services.audit.openai_log import (
     OpenAIAuditFilter,
     actor_label,
     export_merged_csv,
@@ -29,7 +29,7 @@ from usage_tracker.services.openai_audit import (
     list_openai_audit,
     merged_audit_rows,
 )
-from usage_tracker.services.organizations import UnknownOrganization, get_organization
+from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
 
 app = typer.Typer(
     help="The audit log: who changed what, when, and the outcome.", no_args_is_help=True

@@ -18,10 +18,10 @@ from usage_tracker.cli.render import print_json, print_table
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
 from usage_tracker.domain.money import MoneyError, format_usd, to_nanos
-from usage_tracker.services import enforcement
-from usage_tracker.services.alerts import alert_history, evaluate_all, event_json
-from usage_tracker.services.budget_status import evaluate_budget
-from usage_tracker.services.budgets import (
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.spend import enforcement
+from usage_tracker.services.spend.budget_status import evaluate_budget
+from usage_tracker.services.spend.budgets import (
     BudgetSpec,
     apply_bulk,
     budget_history,
@@ -34,8 +34,8 @@ from usage_tracker.services.budgets import (
     reset_budgets,
     set_budget,
 )
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.teams import TeamError
+from usage_tracker.services.spend.evaluation import alert_history, evaluate_all, event_json
+from usage_tracker.services.spend.teams import TeamError
 
 app = typer.Typer(
     help="Budgets per organization, project, user, key or team.", no_args_is_help=True

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.render import print_json, print_table
-from usage_tracker.services.channels import (
+from usage_tracker.services.spend.channels import (
     ChannelError,
     add_channel,
     channel_json,

@@ -19,8 +19,8 @@ def demo_command(
     ),
 ) -> None:
     """Load a realistic demo organization ("demo"): a year of costs and usage, 36 members."""
-    from usage_tracker.services.demo import DEMO_ORG, has_data, load_demo  # loads on use
-    from usage_tracker.services.report_coverage import data_bounds
+    from usage_tracker.services.ledger.demo import DEMO_ORG, has_data, load_demo  # loads on use
+    from usage_tracker.services.reports.coverage import data_bounds
 
     ctx = get_context()
     with ctx.session_factory() as session:

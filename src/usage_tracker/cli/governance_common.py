@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
-from usage_tracker.services import bulk, bulk_operations
-from usage_tracker.services.bulk_progress import operation_json as operation_json  # the web's too
-from usage_tracker.services.connections import open_client
-from usage_tracker.services.credentials import CredentialError, connection_for
-from usage_tracker.services.organizations import UnknownOrganization, get_organization
-from usage_tracker.services.rate_limits import Plan
+from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.bulk_progress import (
+    operation_json as operation_json,  # the web's too
+)
+from usage_tracker.services.governance.rate_limits import Plan
+from usage_tracker.services.orgs.connections import open_client
+from usage_tracker.services.orgs.credentials import CredentialError, connection_for
+from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
 
 T = TypeVar("T")
 

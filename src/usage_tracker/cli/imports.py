@@ -20,7 +20,7 @@ def import_command(
 
     Exit status is 0 only when every file was imported (or had been already).
     """
-    from usage_tracker.services.imports import ImportFailed, import_file  # loads on use
+    from usage_tracker.services.ledger.imports import ImportFailed, import_file  # loads on use
 
     ctx = get_context()
     slug = org or ctx.settings.default_org

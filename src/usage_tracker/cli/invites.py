@@ -10,7 +10,7 @@ from rich.table import Table
 from usage_tracker.cli.context import console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
 from usage_tracker.cli.render import print_json
-from usage_tracker.services.invites import (
+from usage_tracker.services.members.invites import (
     create_invite,
     parse_grants,
     refresh_invites,

@@ -22,8 +22,8 @@ from usage_tracker.cli.governance_common import (
 from usage_tracker.cli.render import print_json
 from usage_tracker.db.base import utcnow
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.key_revocation import plan_revoke, revoke_keys
-from usage_tracker.services.keys_inventory import (
+from usage_tracker.services.governance.key_revocation import plan_revoke, revoke_keys
+from usage_tracker.services.governance.keys_inventory import (
     DEFAULT_STALE_DAYS,
     FLAGS,
     filter_keys,

@@ -13,15 +13,15 @@ from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org
 from usage_tracker.cli.render import print_json
 from usage_tracker.db.base import utcnow
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.keys_inventory import refresh_key_inventory
-from usage_tracker.services.members_admin import (
+from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
+from usage_tracker.services.members.project_memberships import MemberFilters, member_rows
+from usage_tracker.services.members.roster import (
     plan_remove,
     plan_set_role,
     refresh_access,
     remove_member,
     set_role,
 )
-from usage_tracker.services.project_memberships import MemberFilters, member_rows
 
 app = typer.Typer(
     help="Organization members: roles, projects, keys; change a role, remove a member.",

@@ -8,15 +8,15 @@ import typer
 from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
-from usage_tracker.services.connections import check_connection
-from usage_tracker.services.credentials import (
+from usage_tracker.services.orgs.connections import check_connection
+from usage_tracker.services.orgs.credentials import (
     CredentialError,
     add_organization,
     connection_for,
     list_connections,
     remove_credential,
 )
-from usage_tracker.services.organizations import UnknownOrganization, get_organization
+from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
 
 app = typer.Typer(help="Organizations and their admin keys.", no_args_is_help=True)
 

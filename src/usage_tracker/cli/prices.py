@@ -7,8 +7,8 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.render import print_json
-from usage_tracker.services.organizations import UnknownOrganization, get_organization
-from usage_tracker.services.prices import PriceError, price_book, set_price
+from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
+from usage_tracker.services.reports.prices import PriceError, price_book, set_price
 
 app = typer.Typer(help="Unit prices for estimated cost.", no_args_is_help=True)
 

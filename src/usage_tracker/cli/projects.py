@@ -13,8 +13,7 @@ from usage_tracker.cli.context import console, err_console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
 from usage_tracker.cli.render import print_json
 from usage_tracker.db.models import Organization
-from usage_tracker.services.members_admin import refresh_access
-from usage_tracker.services.project_memberships import (
+from usage_tracker.services.members.project_memberships import (
     ADD,
     REMOVE,
     SET_ROLE,
@@ -22,7 +21,8 @@ from usage_tracker.services.project_memberships import (
     plan_memberships,
     project_members,
 )
-from usage_tracker.services.service_accounts_admin import (
+from usage_tracker.services.members.roster import refresh_access
+from usage_tracker.services.members.service_accounts import (
     account_json,
     create_account,
     delete_account,

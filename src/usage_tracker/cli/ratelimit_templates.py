@@ -12,7 +12,7 @@ from rich.table import Table
 from usage_tracker.cli.context import console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
 from usage_tracker.cli.render import print_json
-from usage_tracker.services.rate_limit_templates import (
+from usage_tracker.services.governance.templates import (
     assign_template,
     assignments,
     delete_template,

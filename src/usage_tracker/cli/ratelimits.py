@@ -22,19 +22,19 @@ from usage_tracker.cli.governance_common import (
 from usage_tracker.cli.ratelimit_templates import app as templates_app
 from usage_tracker.cli.render import print_json
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.services import bulk, bulk_operations
-from usage_tracker.services.credentials import CredentialError, connection_for
-from usage_tracker.services.project_disable import disable_project, restore_project
-from usage_tracker.services.rate_limit_drift import template_drift
-from usage_tracker.services.rate_limit_templates import apply_template
-from usage_tracker.services.rate_limit_views import project_budget_standing
-from usage_tracker.services.rate_limits import (
+from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.drift import template_drift
+from usage_tracker.services.governance.project_disable import disable_project, restore_project
+from usage_tracker.services.governance.rate_limits import (
     ActionResult,
     edit_rate_limit,
     matrix_age,
     rate_limit_matrix,
     refresh_rate_limits,
 )
+from usage_tracker.services.governance.templates import apply_template
+from usage_tracker.services.orgs.credentials import CredentialError, connection_for
+from usage_tracker.services.views.rate_limits import project_budget_standing
 
 app = typer.Typer(
     help="Rate limits: see, edit, template, disable and restore.", no_args_is_help=True

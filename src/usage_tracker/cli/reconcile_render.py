@@ -6,7 +6,12 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.reconcile import ALLOCATION_LABEL, TOLERANCE, Allocation, Reconciliation
+from usage_tracker.services.reports.reconcile import (
+    ALLOCATION_LABEL,
+    TOLERANCE,
+    Allocation,
+    Reconciliation,
+)
 
 
 def _drift(value: float | None) -> str:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console
 from usage_tracker.domain.money import format_usd, from_nanos
-from usage_tracker.services.report_types import KEY_COLUMN, BreakdownRow, Metrics
+from usage_tracker.services.reports.types import KEY_COLUMN, BreakdownRow, Metrics
 
 _TITLES = {
     "day": "Date",

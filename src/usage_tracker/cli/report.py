@@ -12,7 +12,7 @@ from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.lazy import LazyGroup, lazy
 from usage_tracker.cli.render import breakdown_table, print_csv, print_json, print_table
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.report_types import ReportQuery, previous_period
+from usage_tracker.services.reports.types import ReportQuery, previous_period
 
 app = typer.Typer(
     help="Reports: cost, requests and tokens over a date range.",
@@ -53,7 +53,7 @@ def _query(
     model: str | None = None,
     api_key: str | None = None,
 ) -> ReportQuery:
-    from usage_tracker.services.report_coverage import data_bounds  # SQLAlchemy loads on use
+    from usage_tracker.services.reports.coverage import data_bounds  # SQLAlchemy loads on use
 
     ctx = get_context()
     start, end = _date(since, "--since"), _date(until, "--until")
@@ -92,7 +92,7 @@ def summary_command(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
 ) -> None:
     """Total cost, requests and tokens, with the change against the previous period."""
-    from usage_tracker.services.reports import summary
+    from usage_tracker.services.reports.totals import summary
 
     q = _query(since, until, org, project, user, model, api_key)
     with get_context().session_factory() as session:
@@ -133,7 +133,7 @@ def _breakdown_command(by: str, title: str, default_top: int | None = None) -> C
         top: int | None = TOP,
         fmt: Format = FORMAT,
     ) -> None:
-        from usage_tracker.services.reports import breakdown, group_metrics
+        from usage_tracker.services.reports.totals import breakdown, group_metrics
 
         q = _query(since, until, org, project, user, model, api_key)
         split = "model" if show_breakdown and by != "model" else None
@@ -178,7 +178,7 @@ def reconcile_command(
     """Estimated (usage × prices) against billed cost per day × project × model, with drift,
     and billed cost allocated to users and keys."""
     from usage_tracker.cli.reconcile_render import print_reconciliation
-    from usage_tracker.services.reconcile import reconcile
+    from usage_tracker.services.reports.reconcile import reconcile
 
     q = _query(since, until, org, project, None, model, None)
     with get_context().session_factory() as session:

@@ -19,9 +19,9 @@ def serve_command(
     """Start the web dashboard (migrates the database to the newest schema first)."""
     import uvicorn
 
-    from usage_tracker.services.scheduler import start_scheduler
-    from usage_tracker.services.sync import sync_now
-    from usage_tracker.services.sync_status import sync_status_rows
+    from usage_tracker.services.jobs.scheduler import start_scheduler
+    from usage_tracker.services.sync.run import sync_now
+    from usage_tracker.services.sync.status import sync_status_rows
     from usage_tracker.web import create_app
     from usage_tracker.web.sync_hook import SyncHook
 

@@ -12,13 +12,13 @@ from usage_tracker.cli.context import console, err_console, fail, get_context
 # The services (SQLAlchemy, the OpenAI client) are imported by the commands that use them, so
 # the CLI starts fast.
 if TYPE_CHECKING:
-    from usage_tracker.services.sync import SyncResult
+    from usage_tracker.services.sync.run import SyncResult
 
 
 def _status(org: str | None) -> None:
     from rich.table import Table
 
-    from usage_tracker.services.sync_status import lease_holder, sync_cursors, sync_history
+    from usage_tracker.services.sync.status import lease_holder, sync_cursors, sync_history
 
     ctx = get_context()
     with ctx.session_factory() as session:
@@ -71,7 +71,7 @@ def sync_command(
     status: bool = typer.Option(False, "--status", help="Show the sync history; sync nothing."),
 ) -> None:
     """Pull costs, every usage endpoint and organization metadata from the Admin API."""
-    from usage_tracker.services.credentials import syncable_organizations
+    from usage_tracker.services.orgs.credentials import syncable_organizations
 
     if status:
         _status(org)
@@ -98,9 +98,9 @@ def sync_command(
 def _sync_one(slug: str, start: date | None, full: bool) -> bool:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-    from usage_tracker.services.credentials import CredentialError
-    from usage_tracker.services.sync import sync_organization
-    from usage_tracker.services.sync_lease import LeaseHeld
+    from usage_tracker.services.orgs.credentials import CredentialError
+    from usage_tracker.services.sync.lease import LeaseHeld
+    from usage_tracker.services.sync.run import sync_organization
 
     ctx = get_context()
     console.print(f"[bold]Syncing {slug}[/]", highlight=False)

@@ -18,10 +18,10 @@ from usage_tracker.cli.governance_common import actor
 from usage_tracker.cli.render import print_json, print_table
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.money import format_usd
-from usage_tracker.services.chargeback import showback, to_csv, to_xlsx
-from usage_tracker.services.organizations import ensure_organization
-from usage_tracker.services.report_coverage import data_bounds
-from usage_tracker.services.teams import (
+from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.reports.coverage import data_bounds
+from usage_tracker.services.spend.chargeback import showback, to_csv, to_xlsx
+from usage_tracker.services.spend.teams import (
     TeamError,
     create_team,
     delete_team,

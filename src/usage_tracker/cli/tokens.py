@@ -7,7 +7,12 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.db.engine import transaction
-from usage_tracker.services.api_tokens import TokenError, create_token, list_tokens, revoke_token
+from usage_tracker.services.accounts.api_tokens import (
+    TokenError,
+    create_token,
+    list_tokens,
+    revoke_token,
+)
 
 app = typer.Typer(help="Read-only API tokens (Authorization: Bearer) for /api/v1.")
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.db.engine import transaction
-from usage_tracker.services.accounts import (
+from usage_tracker.services.accounts.accounts import (
     ROLES,
     AccountError,
     create_account,

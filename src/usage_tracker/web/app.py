@@ -16,33 +16,28 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
 from usage_tracker.db.engine import make_engine, make_session_factory
-from usage_tracker.services.accounts import count_accounts
-from usage_tracker.services.bulk_runner import BulkRunner
+from usage_tracker.services.accounts.accounts import count_accounts
+from usage_tracker.services.governance.bulk_runner import BulkRunner
 from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
 from usage_tracker.web.render import render
-from usage_tracker.web.routes import (
-    api,
-    auth,
-    budgets_routes,
-    data,
-    docs,
-    exports,
-    governance_api,
-    governance_apply,
-    governance_audit,
-    governance_directory,
-    governance_keys,
-    governance_limits,
-    governance_ops,
-    governance_templates,
-    members,
-    metrics,
-    pages,
-    teams,
-)
+from usage_tracker.web.routes import docs, metrics
+from usage_tracker.web.routes.accounts import auth
+from usage_tracker.web.routes.governance import api as governance_api
+from usage_tracker.web.routes.governance import apply as governance_apply
+from usage_tracker.web.routes.governance import audit as governance_audit
+from usage_tracker.web.routes.governance import directory as governance_directory
+from usage_tracker.web.routes.governance import keys as governance_keys
+from usage_tracker.web.routes.governance import limits as governance_limits
+from usage_tracker.web.routes.governance import ops as governance_ops
+from usage_tracker.web.routes.governance import templates as governance_templates
+from usage_tracker.web.routes.ledger import data
+from usage_tracker.web.routes.members import members
+from usage_tracker.web.routes.reports import api, exports, pages
+from usage_tracker.web.routes.spend import routes as budgets_routes
+from usage_tracker.web.routes.spend import teams
 from usage_tracker.web.security import (
     SecurityHeadersMiddleware,
     SessionMiddleware,

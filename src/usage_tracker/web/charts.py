@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from usage_tracker.services.report_types import BreakdownRow
+from usage_tracker.services.reports.types import BreakdownRow
 from usage_tracker.web.i18n import Formatter
 
 MAX_SERIES = 8

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Account
-from usage_tracker.services.api_tokens import verify_token
+from usage_tracker.services.accounts.api_tokens import verify_token
 
 
 @dataclass(frozen=True)

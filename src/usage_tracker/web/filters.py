@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException
 from starlette.datastructures import QueryParams
 
-from usage_tracker.services.reports import ReportQuery
+from usage_tracker.services.reports.totals import ReportQuery
 
 RANGES = ("7d", "30d", "this_month", "last_month", "custom")
 FILTER_KEYS = ("org", "project", "user", "model", "api_key")

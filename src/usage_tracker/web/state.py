@@ -8,10 +8,10 @@ from datetime import date
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from usage_tracker.services import report_coverage
-from usage_tracker.services.organizations import list_organizations
+from usage_tracker.services.orgs.organizations import list_organizations
+from usage_tracker.services.reports import coverage as report_coverage
+from usage_tracker.services.views.dashboard import VIEWS
 from usage_tracker.web.filters import ViewFilters, parse_filters
-from usage_tracker.web.views import VIEWS
 
 
 @dataclass(frozen=True)

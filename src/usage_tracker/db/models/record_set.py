@@ -12,7 +12,7 @@ class RecordSet(Base):
     """One view of an organization's spend or usage: kind × bucket width × grouping.
 
     Record sets of the same organization and kind are alternative views of the same money or
-    usage; queries read exactly one of them per day (see services/record_sets.py).
+    usage; queries read exactly one of them per day (see services/ledger/record_sets.py).
     """
 
     __tablename__ = "record_sets"

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from usage_tracker.services.metrics import exposition
+from usage_tracker.services.views.metrics import exposition
 from usage_tracker.web.deps import DbSession
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,1 @@
+"""Dashboard accounts: passwords, roles, sign-in and its throttle, preferences, API tokens."""

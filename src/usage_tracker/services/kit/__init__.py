@@ -1,0 +1,1 @@
+"""Small helpers every capability may use (one tabular export writer)."""

@@ -1,0 +1,2 @@
+"""Organization members and access: the stored roster and role changes, invites, project
+memberships, service accounts."""

@@ -1,0 +1,2 @@
+"""Organizations this installation tracks, their stored (encrypted) admin keys, and SDK
+clients for them (`orgs test`)."""

@@ -1,0 +1,242 @@
+"""Totals and breakdowns over the ledger — the one set of functions behind CLI, API and pages.
+
+Costs are billed amounts (Costs API or cost exports); requests and tokens come from usage data
+(`num_model_requests`, never a count of rows). Both read the rollups, through the record-set
+choice in `record_sets` (narrowed to a report's question in `report_sources`), so a question
+over a year reads a few thousand rows. What the ledger covers (its days and dimensions) is in
+`report_coverage`; the query and row types are in `report_types`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import CostRollup, UsageRollup
+from usage_tracker.services.ledger.names import labels
+from usage_tracker.services.ledger.record_sets import Choice
+from usage_tracker.services.reports.estimates import METRICS as ESTIMATE_METRICS
+from usage_tracker.services.reports.estimates import SharedUsage, add_estimates
+from usage_tracker.services.reports.sources import (
+    COLUMNS,
+    cost_choices,
+    day_condition,
+    row_conditions,
+    totals_table,
+    usage_choices,
+    use_day_totals,
+)
+from usage_tracker.services.reports.types import (
+    DIMENSIONS,
+    TIME_DIMENSIONS,
+    USAGE_SUMS,
+    BreakdownRow,
+    Metrics,
+    ReportQuery,
+    Summary,
+    previous_period,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "BreakdownRow",
+    "ReportQuery",
+    "Summary",
+    "breakdown",
+    "group_metrics",
+    "previous_period",
+    "summary",
+]
+
+
+def summary(session: Session, q: ReportQuery) -> Summary:
+    out = Summary(since=q.since, until=q.until)
+    use_days = use_day_totals(q)
+    cost = cost_choices(session, q, set())
+    if cost is not None:
+        _, (amount,) = totals_table(True, use_days)
+        where = [day_condition(cost)] if use_days else row_conditions(CostRollup, cost, q, True)
+        total = session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where))
+        out.cost_nanos = int(total or 0)
+    usage = usage_choices(session, q, set())
+    if usage:
+        _, columns = totals_table(False, use_days)
+        where = [day_condition(usage)] if use_days else row_conditions(UsageRollup, usage, q, False)
+        sums = session.execute(
+            select(*(func.coalesce(func.sum(c), 0) for c in columns)).where(*where)
+        ).one()
+        for name, value in zip(USAGE_SUMS, sums, strict=True):
+            setattr(out, name, int(value))
+    found = _distinct_many(session, q, ("user", "project", "model"))
+    out.active_users = len(found["user"])
+    out.projects = len(found["project"])
+    out.models = len(found["model"])
+    add_estimates(session, q, None, [out])
+    return out
+
+
+def _distinct_many(session: Session, q: ReportQuery, dims: tuple[str, ...]) -> dict[str, set[str]]:
+    """The values of several dimensions that have activity; dimensions whose record-set choice
+    is the same are read in one pass over the rollup."""
+    found: dict[str, set[str]] = {dim: set() for dim in dims}
+    table: Any
+    for costs, table in ((True, CostRollup), (False, UsageRollup)):
+        passes: dict[str, tuple[list[Choice], list[tuple[str, str]]]] = {}
+        for dim in dims:
+            choices = (cost_choices if costs else usage_choices)(session, q, {dim})
+            column_name = COLUMNS[dim][0 if costs else 1]
+            if not choices or column_name is None:
+                continue
+            key = repr([(c.record_set_id, c.months, c.days) for c in choices])
+            passes.setdefault(key, (choices, []))[1].append((dim, column_name))
+        activity = table.amount_nanos if costs else table.num_model_requests
+        for choices, wanted in passes.values():
+            columns = [getattr(table, name) for _, name in wanted]
+            query = (
+                select(*columns)
+                .distinct()
+                .where(*row_conditions(table, choices, q, costs), activity != 0)
+            )
+            for row in session.execute(query):
+                for (dim, _), value in zip(wanted, row, strict=True):
+                    if value:
+                        found[dim].add(value)
+    return found
+
+
+def breakdown(
+    session: Session,
+    q: ReportQuery,
+    by: str,
+    *,
+    top: int | None = None,
+    split: str | None = None,
+    estimates: bool = True,
+) -> list[BreakdownRow]:
+    """Rows keyed by `by`, largest cost first (time dimensions in date order).
+
+    `estimates=False` leaves `estimated_cost_nanos` unset, for callers that do not show it."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {by!r}; choose one of {', '.join(DIMENSIONS)}")
+    if split is not None and (split not in DIMENSIONS or split in TIME_DIMENSIONS or split == by):
+        raise ValueError(f"cannot split by {split!r}")
+    dims = {d for d in (by, split) if d and d not in TIME_DIMENSIONS}
+    months = by not in ("day", "week")
+    rows: dict[str | None, BreakdownRow] = {}
+    cost = cost_choices(session, q, dims, months)
+    if cost is not None:
+        _collect(session, q, cost, True, by, split, rows)
+        for row in rows.values():
+            row.cost_nanos = row.cost_nanos or 0
+    usage = usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
+    shared = None
+    if usage is not None:
+        if by in ("user", "project", "api_key") and top is None:
+            shared = SharedUsage(usage)  # the estimate reuses this pass when it can
+        _collect(session, q, usage, False, by, None, rows, shared)
+    result = list(rows.values())
+    if cost is not None:
+        for row in result:
+            row.cost_nanos = row.cost_nanos or 0
+    total = sum(r.cost_nanos or 0 for r in result)
+    for row in result:
+        row.share = (row.cost_nanos or 0) / total if total and row.cost_nanos is not None else None
+    if by in TIME_DIMENSIONS:
+        result.sort(key=lambda r: r.key or "")
+    else:
+        result.sort(key=lambda r: (-(r.cost_nanos or 0), -r.requests, r.key or ""))
+    if top is not None:
+        result = result[:top]
+    if estimates:
+        add_estimates(session, q, by, result, shared)
+    if by in ("user", "project", "api_key"):
+        names = labels(session, by, (r.key for r in result))
+        for row in result:
+            row.label = names.get(row.key or "")
+    return result
+
+
+def _time_key(by: str, grain: str, period: date) -> str:
+    if by == "month" or grain == "month":
+        return period.strftime("%Y-%m")
+    if by == "week":
+        year, week, _ = period.isocalendar()
+        return f"{year}-W{week:02d}"
+    return period.isoformat()
+
+
+def _collect(
+    session: Session,
+    q: ReportQuery,
+    choices: list[Choice],
+    costs: bool,
+    by: str,
+    split: str | None,
+    rows: dict[str | None, BreakdownRow],
+    shared: SharedUsage | None = None,
+) -> None:
+    use_days = by in ("day", "week") and split is None and use_day_totals(q)
+    table, columns = totals_table(costs, use_days)
+    values = [func.sum(c) for c in columns]
+    if shared is not None:  # per record set and model too, with what estimates need
+        values += [func.sum(getattr(table, m)) for m in ESTIMATE_METRICS]
+    group: list[Any] = []
+    if use_days:
+        group += [literal("day"), table.day]
+    elif by in TIME_DIMENSIONS:
+        group += [table.grain, table.period]
+    elif by == "endpoint":
+        group.append(table.record_set_id)
+    else:
+        column = COLUMNS[by][0 if costs else 1]
+        assert column is not None
+        group.append(getattr(table, column))
+    split_col = COLUMNS[split][0 if costs else 1] if split else None
+    if split_col:
+        group.append(getattr(table, split_col))
+    if shared is not None:
+        group += [table.record_set_id, table.model]
+    if use_days:
+        query = select(*group, *values).where(day_condition(choices)).group_by(table.day)
+    else:
+        where = row_conditions(table, choices, q, costs)
+        query = select(*group, *values).where(*where).group_by(*group)
+    kinds = {c.record_set_id: c.kind for c in choices}
+    for record in session.execute(query):
+        parts = list(record)
+        if by in TIME_DIMENSIONS:
+            grain, period = parts.pop(0), parts.pop(0)
+            key: str | None = _time_key(by, grain, period)
+        elif by == "endpoint":
+            key = kinds.get(parts.pop(0))
+        else:
+            key = parts.pop(0)
+        split_key = parts.pop(0) if split_col else None
+        if shared is not None:
+            shared.rows.append((parts.pop(0), parts.pop(0), key, *parts[len(USAGE_SUMS) :]))
+            parts = parts[: len(USAGE_SUMS)]
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = BreakdownRow(key=key)
+        if costs:
+            nanos = int(parts[0] or 0)
+            row.add_cost(nanos)
+            if split_col:
+                label = split_key or "(none)"
+                row.split[label] = row.split.get(label, 0) + nanos
+        else:
+            for name, value in zip(USAGE_SUMS, parts, strict=True):
+                setattr(row, name, getattr(row, name) + int(value or 0))
+
+
+def group_metrics(rows: list[BreakdownRow]) -> Metrics:
+    """The rows' totals (cost None when no row has one), for a table's total line."""
+    total = Metrics()
+    known = [r.cost_nanos for r in rows if r.cost_nanos is not None]
+    total.cost_nanos = sum(known) if known else None
+    for name in USAGE_SUMS:
+        setattr(total, name, sum(getattr(r, name) for r in rows))
+    return total

@@ -1,0 +1,276 @@
+"""Budgets: set one or many (with a preview), delete, reset all, and the history of edits.
+
+Every change writes a `BudgetEdit` (before/after) so an edit is explained later. Editing a
+budget never resets its alerts: alerts are keyed by budget × period × threshold, so an edit
+mid-period re-evaluates it without re-sending thresholds already sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import Budget, BudgetEdit, Organization
+from usage_tracker.domain.budgets import (
+    DEFAULT_THRESHOLDS,
+    BudgetError,
+    check_enforcement,
+    check_scope,
+    format_thresholds,
+    parse_thresholds,
+)
+from usage_tracker.domain.money import usd_string
+from usage_tracker.domain.periods import PERIODS, PeriodError, zone
+from usage_tracker.services.spend.openai_mirror import mirror_budget
+from usage_tracker.services.spend.teams import team_info
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    scope: str
+    scope_id: str
+    amount_nanos: int
+    period: str = "monthly"
+    timezone: str = "UTC"
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    rollover: bool = False
+    enforce: str = "none"
+    enforce_auto: bool = False
+    enforce_keys: tuple[str, ...] = ()
+    mirror_openai: bool = False
+
+
+def budget_json(b: Budget, org: str | None = None) -> dict[str, Any]:
+    return {
+        "budget_id": b.id,
+        "org": org,
+        "scope": b.scope,
+        "id": b.scope_id,
+        "amount_usd": usd_string(b.amount_nanos),
+        "period": b.period,
+        "timezone": b.timezone,
+        "thresholds": list(parse_thresholds(b.thresholds)),
+        "rollover": b.rollover,
+        "enforce": b.enforce,
+        "enforce_auto": b.enforce_auto,
+        "enforce_keys": [k for k in (b.enforce_keys or "").split(",") if k],
+        "mirror_openai": b.mirror_openai,
+    }
+
+
+def validate(session: Session, org: Organization, spec: BudgetSpec) -> BudgetSpec:
+    check_scope(spec.scope)
+    if not spec.scope_id.strip():
+        raise BudgetError("--id is required (the project, user, key or team id)")
+    if spec.scope == "org" and spec.scope_id not in (org.slug, org.openai_org_id):
+        raise BudgetError(f"an org budget's --id is the organization ({org.slug})")
+    if spec.amount_nanos <= 0:
+        raise BudgetError("the amount must be more than $0")
+    if spec.period not in PERIODS:
+        raise BudgetError(f"--period must be one of {', '.join(PERIODS)}")
+    try:
+        zone(spec.timezone)
+    except PeriodError as exc:
+        raise BudgetError(str(exc)) from None
+    check_enforcement(spec.enforce, spec.scope)
+    if spec.mirror_openai and spec.scope != "project":
+        raise BudgetError("only a project budget can be mirrored to OpenAI's spend limit")
+    if spec.scope == "team":
+        team_info(session, org, spec.scope_id)
+    return replace(spec, scope_id=org.slug if spec.scope == "org" else spec.scope_id.strip())
+
+
+def get_budget(session: Session, org: Organization, scope: str, scope_id: str) -> Budget | None:
+    if scope == "org":
+        scope_id = org.slug
+    return session.scalar(
+        select(Budget).where(
+            Budget.organization_id == org.id, Budget.scope == scope, Budget.scope_id == scope_id
+        )
+    )
+
+
+def _edit(
+    session: Session, org: Organization, b: Budget, action: str, actor: str, before: Any
+) -> None:
+    after = None if action in ("delete", "reset") else budget_json(b, org.slug)
+    session.add(
+        BudgetEdit(
+            organization_id=org.id,
+            budget_id=b.id,
+            scope=b.scope,
+            scope_id=b.scope_id,
+            action=action,
+            actor=actor,
+            before=before,
+            after=after,
+        )
+    )
+
+
+Mirror = Callable[[Budget], object]
+
+
+def set_budget(
+    session: Session,
+    org: Organization,
+    spec: BudgetSpec,
+    actor: str,
+    *,
+    mirror: Mirror | None = None,
+) -> Budget:
+    """Create or update the budget of a scope (flushed, not committed).
+
+    With `mirror_openai`, `mirror(budget)` runs after the save (default: `spend_mirror`)."""
+    spec = validate(session, org, spec)
+    b = get_budget(session, org, spec.scope, spec.scope_id)
+    before = budget_json(b, org.slug) if b is not None else None
+    if b is None:
+        b = Budget(organization_id=org.id, scope=spec.scope, scope_id=spec.scope_id)
+        session.add(b)
+    b.amount_nanos = spec.amount_nanos
+    b.period = spec.period
+    b.timezone = spec.timezone
+    b.thresholds = format_thresholds(spec.thresholds)
+    b.rollover = spec.rollover
+    b.enforce = spec.enforce
+    b.enforce_auto = spec.enforce_auto
+    b.enforce_keys = ",".join(spec.enforce_keys) or None
+    b.mirror_openai = spec.mirror_openai
+    session.flush()
+    if before != budget_json(b, org.slug):
+        _edit(session, org, b, "update" if before else "create", actor, before)
+        session.flush()
+    if b.mirror_openai:
+        _mirror(session, org, b, actor, mirror)
+    return b
+
+
+def _mirror(
+    session: Session, org: Organization, b: Budget, actor: str, mirror: Mirror | None
+) -> None:
+    """The hook to OpenAI's own spend limit and alerts (see services/spend/openai_mirror.py)."""
+    if mirror is not None:
+        mirror(b)
+        return
+    mirror_budget(session, org, b, actor)
+
+
+def delete_budget(
+    session: Session, org: Organization, scope: str, scope_id: str, actor: str
+) -> bool:
+    b = get_budget(session, org, scope, scope_id)
+    if b is None:
+        return False
+    _edit(session, org, b, "delete", actor, budget_json(b, org.slug))
+    session.delete(b)
+    session.flush()
+    return True
+
+
+def list_budgets(session: Session, org: Organization | None = None) -> list[tuple[Budget, str]]:
+    query = select(Budget, Organization.slug).join(
+        Organization, Organization.id == Budget.organization_id
+    )
+    if org is not None:
+        query = query.where(Budget.organization_id == org.id)
+    query = query.order_by(Organization.slug, Budget.scope, Budget.scope_id)
+    return [(b, slug) for b, slug in session.execute(query)]
+
+
+def reset_budgets(session: Session, org: Organization, actor: str) -> int:
+    """Delete every budget of the organization (each deletion is in the history)."""
+    rows = list_budgets(session, org)
+    for b, _ in rows:
+        _edit(session, org, b, "reset", actor, budget_json(b, org.slug))
+        session.delete(b)
+    session.flush()
+    return len(rows)
+
+
+@dataclass
+class PreviewRow:
+    scope: str
+    scope_id: str
+    current_nanos: int | None
+    new_nanos: int
+
+    @property
+    def delta_nanos(self) -> int:
+        return self.new_nanos - (self.current_nanos or 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "id": self.scope_id,
+            "current_usd": usd_string(self.current_nanos),
+            "new_usd": usd_string(self.new_nanos),
+            "delta_usd": usd_string(self.delta_nanos),
+        }
+
+
+@dataclass
+class BulkPreview:
+    rows: list[PreviewRow] = field(default_factory=list)
+    total_before_nanos: int = 0  # every budget of the organization, before
+    total_after_nanos: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [r.to_json() for r in self.rows],
+            "total_before_usd": usd_string(self.total_before_nanos),
+            "total_after_usd": usd_string(self.total_after_nanos),
+            "delta_usd": usd_string(self.total_after_nanos - self.total_before_nanos),
+        }
+
+
+def preview_bulk(session: Session, org: Organization, specs: Sequence[BudgetSpec]) -> BulkPreview:
+    """What setting these budgets would change (nothing is written)."""
+    checked = [validate(session, org, s) for s in specs]
+    preview = BulkPreview()
+    current = {(b.scope, b.scope_id): b.amount_nanos for b, _ in list_budgets(session, org)}
+    preview.total_before_nanos = sum(current.values())
+    after = dict(current)
+    for spec in checked:
+        key = (spec.scope, spec.scope_id)
+        preview.rows.append(
+            PreviewRow(spec.scope, spec.scope_id, current.get(key), spec.amount_nanos)
+        )
+        after[key] = spec.amount_nanos
+    preview.total_after_nanos = sum(after.values())
+    return preview
+
+
+def apply_bulk(
+    session: Session, org: Organization, specs: Sequence[BudgetSpec], actor: str
+) -> list[Budget]:
+    """Set every budget or none (the caller commits once)."""
+    preview_bulk(session, org, specs)
+    return [set_budget(session, org, s, actor) for s in specs]
+
+
+def budget_history(
+    session: Session, org: Organization, scope: str | None = None, scope_id: str | None = None
+) -> list[BudgetEdit]:
+    query = select(BudgetEdit).where(BudgetEdit.organization_id == org.id)
+    if scope:
+        query = query.where(BudgetEdit.scope == scope)
+    if scope_id:
+        query = query.where(BudgetEdit.scope_id == scope_id)
+    return list(session.scalars(query.order_by(BudgetEdit.at.desc(), BudgetEdit.id.desc())))
+
+
+def edit_json(e: BudgetEdit) -> dict[str, Any]:
+    return {
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "scope": e.scope,
+        "id": e.scope_id,
+        "before": e.before,
+        "after": e.after,
+    }

@@ -1,0 +1,1 @@
+"""Read models that combine capabilities for the pages, the JSON API and the CLI."""

@@ -1,0 +1,1 @@
+"""Sign-in, setup, sign-out and the account pages."""

@@ -1,0 +1,1 @@
+"""Rate limits, templates, operations, API keys, projects, the audit log."""

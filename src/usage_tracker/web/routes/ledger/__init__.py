@@ -1,0 +1,1 @@
+"""The Data page: uploads, sync now, import history."""

@@ -1,0 +1,1 @@
+"""Members, invites, project memberships, service accounts, `/api/v1/members`."""

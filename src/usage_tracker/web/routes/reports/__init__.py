@@ -1,0 +1,1 @@
+"""The dashboard views (overview, users, projects, models, keys), their JSON twins, exports."""

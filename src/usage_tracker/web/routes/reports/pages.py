@@ -1,0 +1,116 @@
+"""The dashboard views: overview, users, projects, models, keys (HTML; JSON twins in api.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from usage_tracker.services.governance.key_directory import key_owners
+from usage_tracker.services.views import dashboard as views
+from usage_tracker.web import charts
+from usage_tracker.web.deps import DbSession, PageViewer
+from usage_tracker.web.render import gettext_for, page_context, render
+from usage_tracker.web.state import ViewState, load_state
+
+router = APIRouter(include_in_schema=False)
+TABLE_VIEWS = {"users": "user", "projects": "project", "models": "model", "keys": "api_key"}
+
+
+def _page(
+    request: Request, viewer: PageViewer, view: str, state: ViewState, ctx: dict[str, Any]
+) -> HTMLResponse:
+    base = {"view": view, "state": state, "f": state.filters, "supported": state.supports(view)}
+    return render(request, f"views/{view}.html", viewer, base | ctx)
+
+
+@router.get("/", name="overview")
+def overview(request: Request, viewer: PageViewer, db: DbSession, stack: str = "model") -> Any:
+    state = load_state(request, db)
+    ctx = page_context(request, viewer)
+    fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
+    first_day = state.bounds[0] if state.bounds else None
+    data = views.overview(
+        db, state.filters.query, state.dims, stack, page=True, first_day=first_day
+    )
+    chart = charts.stacked_daily(data.daily, fmt, data.split_labels, _("Other"), _("Cost"))
+    models = charts.ranking(data.top_models or [], fmt, _("(none)"))
+    return _page(
+        request,
+        viewer,
+        "overview",
+        state,
+        {"data": data, "daily_chart": chart, "models_chart": models},
+    )
+
+
+@router.get("/users", name="users")
+def users(request: Request, viewer: PageViewer, db: DbSession, top: int = 10) -> Any:
+    return _table_page(request, viewer, db, "users", top)
+
+
+@router.get("/projects", name="projects")
+def projects(request: Request, viewer: PageViewer, db: DbSession, top: int = 10) -> Any:
+    return _table_page(request, viewer, db, "projects", top)
+
+
+@router.get("/models", name="models")
+def models(request: Request, viewer: PageViewer, db: DbSession, top: int = 10) -> Any:
+    return _table_page(request, viewer, db, "models", top)
+
+
+@router.get("/keys", name="keys")
+def keys(request: Request, viewer: PageViewer, db: DbSession, top: int = 10) -> Any:
+    return _table_page(request, viewer, db, "keys", top)
+
+
+def _table_page(
+    request: Request, viewer: PageViewer, db: DbSession, view: str, top: int
+) -> HTMLResponse:
+    state = load_state(request, db)
+    top = top if top in views.TOPS else 10
+    if not state.supports(view):
+        return _page(request, viewer, view, state, {"top": top})
+    ctx = page_context(request, viewer)
+    fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
+    by = TABLE_VIEWS[view]
+    table = views.table(db, state.filters.query, by, with_summary=False)
+    extra: dict[str, Any] = {
+        "table": table,
+        "top": top,
+        "ranking_chart": charts.ranking(table.rows[:top], fmt, _("(none)")),
+    }
+    if view == "projects":
+        extra["efficiency"] = views.efficiency(table.rows)[:top]
+        extra["most_used"] = sorted(table.rows, key=lambda r: -r.requests)[:top]
+    if view == "keys":
+        keys = (row.key for row in table.rows)
+        extra["owners"] = key_owners(db, keys, state.filters.org)
+    if view == "models":
+        names = {"input": _("Input"), "cached": _("Cached input"), "output": _("Output")}
+        extra["kinds_chart"] = charts.token_kinds(table.rows[:20], names)
+        trend = views.overview_daily(db, state.filters.query, "model")
+        extra["trend_chart"] = charts.stacked_daily(trend, fmt, {}, _("Other"), _("Cost"))
+    return _page(request, viewer, view, state, extra)
+
+
+@router.get("/{view}/detail", name="detail")
+def detail(request: Request, viewer: PageViewer, db: DbSession, view: str, key: str) -> Any:
+    """The expanded row of a table: daily cost by model and related breakdowns (HTML part)."""
+    if view not in TABLE_VIEWS:
+        raise HTTPException(status_code=404)
+    state = load_state(request, db)
+    by = TABLE_VIEWS[view]
+    if by not in state.dims:
+        raise HTTPException(status_code=404)
+    ctx = page_context(request, viewer)
+    fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
+    data = views.detail(db, state.filters.query, by, key, state.dims)
+    chart = charts.stacked_daily(data.daily, fmt, {}, _("Other"), _("Cost"))
+    return render(
+        request,
+        "views/_detail.html",
+        viewer,
+        {"data": data, "detail_chart": chart, "f": state.filters},
+    )

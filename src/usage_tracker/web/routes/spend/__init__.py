@@ -1,0 +1,1 @@
+"""Budgets, enforcement, alert channels, alerts, teams and showback."""

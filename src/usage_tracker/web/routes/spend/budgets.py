@@ -1,0 +1,159 @@
+"""The budgets pages: the list (cards, sortable table, filters), a budget's detail with its burn
+chart, the edit history and the alert history. Writes are in `budgets_admin`; JSON twins in
+`budgets_api`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import Budget, Organization
+from usage_tracker.domain.budgets import ENFORCEMENTS, SCOPES
+from usage_tracker.domain.periods import PERIODS
+from usage_tracker.services.orgs.organizations import list_organizations
+from usage_tracker.services.spend import enforcement, enforcement_runs
+from usage_tracker.services.spend.budget_status import BudgetState, evaluate_budget
+from usage_tracker.services.spend.budgets import budget_history, list_budgets
+from usage_tracker.services.spend.evaluation import alert_history
+from usage_tracker.services.spend.openai_mirror import openai_controls
+from usage_tracker.web.deps import DbSession, PageViewer
+from usage_tracker.web.i18n import Formatter
+from usage_tracker.web.render import gettext_for, page_context
+from usage_tracker.web.routes.spend.common import get_budget_or_404, org_choices, spend_page
+
+router = APIRouter(include_in_schema=False)
+FILTERS = ("over", "at-risk")
+
+
+def evaluate_states(db: Session) -> tuple[list[BudgetState], list[str]]:
+    """Every budget's state now, in `budgets check` order (org, scope, id); errors apart."""
+    states, errors = [], []
+    for budget, _slug in list_budgets(db):
+        org = db.get(Organization, budget.organization_id)
+        assert org is not None
+        try:
+            states.append(evaluate_budget(db, org, budget))
+        except (LookupError, ValueError) as exc:
+            errors.append(f"budget {budget.scope} {budget.scope_id}: {exc}")
+    return states, errors
+
+
+def keep(state: BudgetState, status: str | None) -> bool:
+    if status == "over":
+        return state.status == "over"
+    if status == "at-risk":
+        return state.at_risk
+    return True
+
+
+def burn_chart(state: BudgetState, fmt: Formatter, names: dict[str, str]) -> dict[str, Any]:
+    """Cumulative spend (actual, then forecast dashed) against the budget line."""
+    actual_x: list[str] = []
+    actual_y: list[float] = []
+    ahead_x: list[str] = []
+    ahead_y: list[float] = []
+    total = 0
+    for day, nanos, projected in state.daily:
+        total += nanos
+        if not projected:
+            actual_x.append(day.isoformat())
+            actual_y.append(fmt.chart_amount(total))
+        else:
+            if not ahead_x and actual_x:
+                ahead_x.append(actual_x[-1])
+                ahead_y.append(actual_y[-1])
+            ahead_x.append(day.isoformat())
+            ahead_y.append(fmt.chart_amount(total))
+    ends = [state.utc_since.isoformat(), state.utc_until.isoformat()]
+    line = fmt.chart_amount(state.budget_nanos)
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines", "name": names["spent"], "x": actual_x,
+             "y": actual_y, "fill": "tozeroy"},
+            {"type": "scatter", "mode": "lines", "name": names["forecast"], "x": ahead_x,
+             "y": ahead_y, "line": {"dash": "dash"}},
+            {"type": "scatter", "mode": "lines", "name": names["budget"], "x": ends,
+             "y": [line, line], "line": {"dash": "dot", "color": "#d62728"}},
+        ],
+        "layout": {"xaxis": {"type": "date"}, "yaxis": {"rangemode": "tozero"}},
+    }  # fmt: skip
+
+
+@router.get("/budgets", name="budgets:list")
+def budgets_page(
+    request: Request, viewer: PageViewer, db: DbSession, status: str | None = None
+) -> HTMLResponse:
+    states, errors = evaluate_states(db)
+    status = status if status in FILTERS else None
+    shown = sorted((s for s in states if keep(s, status)), key=lambda s: -s.percent)
+    cards = {
+        "budget": sum(s.budget_nanos for s in states),
+        "spent": sum(s.spent_nanos for s in states),
+        "warning": sum(1 for s in states if s.status == "warning"),
+        "over": sum(1 for s in states if s.status == "over"),
+        "at_risk": sum(1 for s in states if s.at_risk),
+    }
+    ctx = {
+        "states": shown, "errors": errors, "status": status, "cards": cards,
+        "orgs": org_choices(request, db), "scopes": SCOPES, "periods": PERIODS,
+        "enforcements": ENFORCEMENTS,
+    }  # fmt: skip
+    return spend_page(request, viewer, db, "budgets", "budgets/list.html", ctx)
+
+
+@router.get("/budgets/history", name="budgets:history")
+def history_page(request: Request, viewer: PageViewer, db: DbSession) -> HTMLResponse:
+    orgs = list_organizations(db)
+    slugs = {o.id: o.slug for o in orgs}
+    edits = sorted(
+        (e for org in orgs for e in budget_history(db, org)),
+        key=lambda e: (e.at, e.id),
+        reverse=True,
+    )
+    return spend_page(
+        request, viewer, db, "budgets", "budgets/history.html", {"edits": edits, "slugs": slugs}
+    )
+
+
+@router.get("/budgets/{budget_id:int}", name="budgets:detail")
+def detail_page(
+    request: Request, viewer: PageViewer, db: DbSession, budget_id: int
+) -> HTMLResponse:
+    budget, org = get_budget_or_404(db, budget_id)
+    state = evaluate_budget(db, org, budget)
+    ctx = page_context(request, viewer)
+    _ = gettext_for(ctx["lang"])
+    names = {"spent": _("Spent"), "forecast": _("Forecast"), "budget": _("Budget")}
+    return spend_page(request, viewer, db, "budgets", "budgets/detail.html", detail_context(
+        db, org, budget, state, burn_chart(state, ctx["fmt"], names)
+    ))  # fmt: skip
+
+
+def detail_context(
+    db: Session, org: Organization, budget: Budget, state: BudgetState, chart: dict[str, Any]
+) -> dict[str, Any]:
+    controls = openai_controls(db, org.id, budget.scope_id) if budget.scope == "project" else None
+    actions = enforcement.actions(db, budget_id=budget.id)
+    return {
+        "s": state,
+        "b": budget,
+        "burn_chart": chart,
+        "events": alert_history(db, budget.id),
+        "budget_names": {budget.id: budget.scope_id},
+        "actions": actions,
+        "action_ops": enforcement_runs.operations_of(db, actions),
+        "restorable": enforcement.RESTORABLE,
+        "enforce_preview": enforcement.preview(budget, state),
+        "edits": budget_history(db, org, budget.scope, budget.scope_id),
+        "controls": controls,
+    }
+
+
+@router.get("/alerts", name="alerts:list")
+def alerts_page(request: Request, viewer: PageViewer, db: DbSession) -> HTMLResponse:
+    names = {b.id: f"{b.scope} {b.scope_id} ({slug})" for b, slug in list_budgets(db)}
+    ctx = {"events": alert_history(db, limit=500), "budget_names": names}
+    return spend_page(request, viewer, db, "alerts", "budgets/alerts.html", ctx)

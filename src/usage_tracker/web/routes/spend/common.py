@@ -1,0 +1,94 @@
+"""What the budget, alert, channel and team pages share: the page frame, organizations, flash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import Budget, Organization
+from usage_tracker.domain.money import usd_string
+from usage_tracker.services.orgs.organizations import ensure_organization, list_organizations
+from usage_tracker.services.spend.budgets import BudgetSpec
+from usage_tracker.web.deps import Viewer
+from usage_tracker.web.render import render
+from usage_tracker.web.state import load_state
+
+FLASH_KEY = "flash"
+
+
+def spend_page(
+    request: Request,
+    viewer: Viewer,
+    db: Session,
+    view: str,
+    template: str,
+    ctx: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page of the spend-control area inside the dashboard frame."""
+    state = load_state(request, db)
+    flash = request.scope["session"].pop(FLASH_KEY, None) or []
+    base = {"view": view, "state": state, "f": state.filters, "supported": True, "flash": flash}
+    return render(request, template, viewer, base | ctx, status_code)
+
+
+def _(text: str) -> str:
+    """Marks a message for extraction; the page translates it when it is shown."""
+    return text
+
+
+Flash = tuple[str, str, dict[str, str]]  # (ok | error, message id, its %(name)s values)
+
+
+def flash(kind: str, text: str, /, **values: object) -> Flash:
+    return kind, text, {k: str(v) for k, v in values.items()}
+
+
+def flash_redirect(request: Request, url: str, *messages: Flash) -> RedirectResponse:
+    """Redirect after a write, with messages shown (translated) once on the next page."""
+    if messages:
+        request.scope["session"][FLASH_KEY] = [list(m) for m in messages]
+    return RedirectResponse(url, status_code=303)
+
+
+def org_choices(request: Request, db: Session) -> list[str]:
+    slugs = [o.slug for o in list_organizations(db)]
+    default = request.app.state.settings.default_org
+    return slugs if slugs else [default]
+
+
+def pick_org(request: Request, db: Session, slug: str | None) -> Organization:
+    """An organization the form offered (the default one is created when there is none)."""
+    slug = (slug or "").strip().lower() or request.app.state.settings.default_org
+    if slug not in org_choices(request, db):
+        raise HTTPException(status_code=422, detail=f"unknown organization {slug!r}")
+    return ensure_organization(db, slug)
+
+
+def get_budget_or_404(db: Session, budget_id: int) -> tuple[Budget, Organization]:
+    budget = db.get(Budget, budget_id)
+    if budget is None:
+        raise HTTPException(status_code=404, detail=f"no budget {budget_id}")
+    org = db.get(Organization, budget.organization_id)
+    assert org is not None
+    return budget, org
+
+
+def spec_fields(spec: BudgetSpec) -> dict[str, str]:
+    """A budget spec as hidden form fields, for the confirm step."""
+    return {
+        "scope": spec.scope,
+        "scope_id": spec.scope_id,
+        "amount": usd_string(spec.amount_nanos) or "",
+        "period": spec.period,
+        "timezone": spec.timezone,
+        "thresholds": ",".join(str(t) for t in spec.thresholds),
+        "rollover": "1" if spec.rollover else "",
+        "enforce": spec.enforce,
+        "enforce_auto": "1" if spec.enforce_auto else "",
+        "enforce_keys": ",".join(spec.enforce_keys),
+        "mirror_openai": "1" if spec.mirror_openai else "",
+    }
