@@ -18,8 +18,8 @@ from tests.fakes.harness import Connected, connect
 from tests.fakes.serialize import audit_log
 from usage_tracker.cli.main import app
 from usage_tracker.services.audit.log import export_audit_json, list_audit, record_audit
+from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
 from usage_tracker.services.orgs.credentials import add_organization
-from usage_tracker.services.sync.run import sync_organization
 from usage_tracker.settings import Settings
 
 runner = CliRunner()

@@ -26,9 +26,9 @@ from usage_tracker.db.models import (
 )
 from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 from usage_tracker.domain.money import to_nanos
+from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
 from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 from usage_tracker.services.sync.lease import LeaseHeld, acquire_lease
-from usage_tracker.services.sync.run import sync_organization
 from usage_tracker.services.sync.status import sync_cursors, sync_history
 from usage_tracker.settings import Settings
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.fakes import Fault, build_org
 from tests.fakes.audit_logs import add_events
 from tests.fakes.harness import Connected, connect
+from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
 from usage_tracker.services.orgs.credentials import add_organization
-from usage_tracker.services.sync.run import SyncResult, sync_organization
+from usage_tracker.services.sync.run import SyncResult
 from usage_tracker.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("accounts")

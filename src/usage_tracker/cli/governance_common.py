@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import openai
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -23,6 +22,10 @@ from usage_tracker.services.governance.rate_limits import Plan
 from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
 from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 T = TypeVar("T")
 
@@ -48,7 +51,7 @@ def org_session(slug: str | None) -> Iterator[tuple[Session, Organization]]:
         yield session, org
 
 
-def client_for(session: Session, org: Organization) -> openai.OpenAI:
+def client_for(session: Session, org: Organization) -> AdminClient:
     """The organization's own stored key (never another credential)."""
     ctx = get_context()
     try:

@@ -20,7 +20,7 @@ def serve_command(
     import uvicorn
 
     from usage_tracker.services.jobs.scheduler import start_scheduler
-    from usage_tracker.services.sync.run import sync_now
+    from usage_tracker.services.jobs.sync_then_evaluate import sync_now
     from usage_tracker.services.sync.status import sync_status_rows
     from usage_tracker.web import create_app
     from usage_tracker.web.sync_hook import SyncHook

@@ -98,9 +98,9 @@ def sync_command(
 def _sync_one(slug: str, start: date | None, full: bool) -> bool:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+    from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
     from usage_tracker.services.orgs.credentials import CredentialError
     from usage_tracker.services.sync.lease import LeaseHeld
-    from usage_tracker.services.sync.run import sync_organization
 
     ctx = get_context()
     console.print(f"[bold]Syncing {slug}[/]", highlight=False)

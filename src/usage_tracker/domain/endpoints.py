@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COSTS = "costs"
+AUDIT_LOGS = "audit_logs"  # the sync stream of OpenAI's own audit log
 COST_OBJECT = "organization.costs.result"
 COST_DIMENSIONS: tuple[str, ...] = ("project_id", "line_item", "api_key_id", "user_id")
 

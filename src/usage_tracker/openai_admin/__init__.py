@@ -1,6 +1,7 @@
 """The OpenAI Admin API, through the official SDK: the only package that imports `openai`.
 
-- `make_admin_client` — the one place a client is made.
+- `make_admin_client` — the one place a client is made; `AdminClient` — its type, for annotations
+  (services, routes and commands never import the SDK themselves).
 - `iter_cost_buckets`, `iter_usage_buckets` — costs and usage as domain `Bucket`s.
 - `list_*` / `get_*_spend_limit` — organization metadata as plain records (`models`).
 - `list_audit_events` — OpenAI's own audit log as `AuditEvent`s (`probe_audit_logs`: one event).
@@ -9,7 +10,7 @@
 
 from usage_tracker.openai_admin.actions import delete_project_api_key, update_rate_limit
 from usage_tracker.openai_admin.audit_logs import AuditEvent, list_audit_events, probe_audit_logs
-from usage_tracker.openai_admin.client import AdminKeyMissingError, make_admin_client
+from usage_tracker.openai_admin.client import AdminClient, AdminKeyMissingError, make_admin_client
 from usage_tracker.openai_admin.errors import AdminApiError
 from usage_tracker.openai_admin.metadata import (
     get_organization_spend_limit,
@@ -30,6 +31,7 @@ from usage_tracker.openai_admin.sources import iter_cost_buckets, iter_usage_buc
 __all__ = [
     "DEFAULT_MAX_PAGES",
     "AdminApiError",
+    "AdminClient",
     "AdminKeyMissingError",
     "AuditEvent",
     "delete_project_api_key",

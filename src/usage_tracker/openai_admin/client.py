@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeAlias
 
 import httpx2
 import openai
@@ -16,6 +17,10 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 3
 
 
+# What services, routes and commands annotate a client with: they never import the SDK themselves.
+AdminClient: TypeAlias = openai.OpenAI
+
+
 class AdminKeyMissingError(ValueError):
     """No admin key was given (and OPENAI_ADMIN_KEY is not set)."""
 
@@ -27,7 +32,7 @@ def make_admin_client(
     http_client: httpx2.Client | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
-) -> openai.OpenAI:
+) -> AdminClient:
     """An SDK client authenticated with an organization admin key.
 
     `base_url` None means the SDK's choice (OPENAI_BASE_URL, else api.openai.com/v1). The SDK
@@ -58,7 +63,7 @@ def make_admin_client(
     return client
 
 
-def client_timeout(client: openai.OpenAI) -> float | None:
+def client_timeout(client: AdminClient) -> float | None:
     """The client's read timeout in seconds, for messages."""
     timeout = client.timeout
     if isinstance(timeout, httpx2.Timeout):

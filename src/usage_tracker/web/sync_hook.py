@@ -1,7 +1,7 @@
 """Hook for Admin API sync on the Data page.
 
 The web app does not import a sync service itself: whoever builds the app passes a `SyncHook`
-(``create_app(settings, sync=...)``) once `usage_tracker.services.sync.run` exists. Without one the
+(``create_app(settings, sync=...)``) (`services.jobs.sync_then_evaluate.sync_now`). Without one the
 Data page says that sync is not available; it never pretends to sync.
 """
 

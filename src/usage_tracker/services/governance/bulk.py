@@ -21,9 +21,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,10 @@ from usage_tracker.services.governance.bulk_operations import (
     counts,
     operation_items,
 )
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 DEFAULT_WORKERS = 8
 
@@ -108,7 +111,7 @@ class _Outcome:
     http_status: int | None = None
 
 
-def _call(client: openai.OpenAI, call: _Call, refused_is_skip: bool) -> _Outcome:
+def _call(client: AdminClient, call: _Call, refused_is_skip: bool) -> _Outcome:
     try:
         if call.action == UPDATE:
             limit, request_id = update_rate_limit_call(
@@ -147,7 +150,7 @@ def _after_success(session: Session, op: BulkOperation, item: BulkOperationItem)
 
 def run_operation(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     op: BulkOperation,
     *,
     only_failed: bool = False,
@@ -187,7 +190,7 @@ def run_operation(
 
 def retry_failed(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     op: BulkOperation,
     *,
     max_workers: int = DEFAULT_WORKERS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import openai
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import BulkOperation
@@ -16,6 +16,9 @@ from usage_tracker.services.governance.bulk_operations import (
     create_operation,
 )
 from usage_tracker.services.governance.keys_inventory import KeyRow, key_inventory
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
 
 
 class UnknownKeys(LookupError):
@@ -54,7 +57,7 @@ def plan_revoke(session: Session, organization_id: int, key_ids: Sequence[str]) 
 
 def revoke_keys(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     key_ids: Sequence[str],
     *,

@@ -13,9 +13,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,10 @@ from usage_tracker.openai_admin import (
 )
 from usage_tracker.services.reports.totals import breakdown
 from usage_tracker.services.reports.types import ReportQuery
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 KIND = "api_keys"
 FLAGS = ("never_used", "stale", "owner_departed", "owner_no_project_access")
@@ -80,7 +83,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def refresh_key_inventory(
-    session: Session, client: openai.OpenAI, organization_id: int, *, max_workers: int = 8
+    session: Session, client: AdminClient, organization_id: int, *, max_workers: int = 8
 ) -> Inventory:
     """Read every project's keys, the members and the admin keys from the API; store them."""
     projects = list_projects(client, include_archived=True)

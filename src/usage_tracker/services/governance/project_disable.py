@@ -11,9 +11,8 @@ edit is reported as skipped, never as a failure. Restore sets every field back t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,10 @@ from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.governance.rate_limits import ActionResult, Plan, Skip, current_limits
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 DISABLE_FIELD = "max_requests_per_1_minute"
 
@@ -61,7 +64,7 @@ def plan_disable(current: list[dict[str, Any]], project_id: str) -> Plan:
 
 def disable_project(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_id: str,
     *,
@@ -123,7 +126,7 @@ def plan_restore(snapshot: RateLimitSnapshot, current: list[dict[str, Any]]) -> 
 
 def restore_project(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_id: str,
     *,

@@ -8,9 +8,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,9 @@ from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance import bulk, rate_limit_store
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.ledger.names import upsert_projects
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def matrix_age(rows: list[MatrixRow]) -> datetime | None:
 
 def refresh_rate_limits(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_ids: list[str] | None = None,
     *,
@@ -151,7 +153,7 @@ def refresh_rate_limits(
 
 
 def current_limits(
-    session: Session, client: openai.OpenAI, organization_id: int, project_id: str
+    session: Session, client: AdminClient, organization_id: int, project_id: str
 ) -> list[dict[str, Any]]:
     """The project's limits as the API has them now (also stored, so the matrix is fresh)."""
     limits = list_rate_limits(client, project_id)
@@ -162,7 +164,7 @@ def current_limits(
 
 def edit_rate_limit(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_id: str,
     rate_limit_id: str,

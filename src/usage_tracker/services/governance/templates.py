@@ -13,9 +13,8 @@ and the older array `[{"id", "model", "max_requests_per_1_minute", "max_tokens_p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,10 @@ from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.governance.rate_limits import ActionResult, Plan, Skip, current_limits
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 FORMAT = "usage-tracker.rate-limit-template"
 LEGACY_FIELDS = ("max_requests_per_1_minute", "max_tokens_per_1_minute")
@@ -171,7 +174,7 @@ def import_template(
 
 def template_from_project(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     name: str,
     project_id: str,
@@ -260,7 +263,7 @@ def plan_apply(template: RateLimitTemplate, project_id: str, current: list[dict[
 
 def apply_template(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     name: str,
     project_ids: list[str],

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
 from usage_tracker.services.orgs.credentials import syncable_organizations
 from usage_tracker.services.sync.lease import LeaseHeld
-from usage_tracker.services.sync.run import sync_organization
 from usage_tracker.settings import Settings
 
 log = logging.getLogger(__name__)

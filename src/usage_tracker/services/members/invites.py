@@ -10,9 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,10 @@ from usage_tracker.openai_admin.members import (
 )
 from usage_tracker.openai_admin.models import Invite
 from usage_tracker.services.members.roster import audited_call
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 KIND = "invites"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,7 +71,7 @@ def _store(session: Session, organization_id: int, rows: list[InviteRow]) -> Non
 
 
 def refresh_invites(
-    session: Session, client: openai.OpenAI, organization_id: int, *, pending_only: bool = True
+    session: Session, client: AdminClient, organization_id: int, *, pending_only: bool = True
 ) -> list[InviteRow]:
     """Invites from the Admin API (pending ones unless `pending_only` is False); stored."""
     rows = [_row(i) for i in api_invites(client)]
@@ -99,7 +102,7 @@ def parse_grants(specs: Sequence[str]) -> list[tuple[str, str]]:
 
 def create_invite(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     email: str,
     role: str,
@@ -127,7 +130,7 @@ def create_invite(
 
 
 def revoke_invite(
-    session: Session, client: openai.OpenAI, organization_id: int, invite_id: str, *, actor: str
+    session: Session, client: AdminClient, organization_id: int, invite_id: str, *, actor: str
 ) -> str | None:
     """Delete a pending invite; returns OpenAI's request id."""
     known = {i.id: i for i in stored_invites(session, organization_id)}

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Organization
@@ -28,6 +27,10 @@ from usage_tracker.services.members.roster import Roster, audited_call, roster, 
 from usage_tracker.services.reports import coverage as report_coverage
 from usage_tracker.services.reports import totals as reports
 from usage_tracker.services.reports.types import ReportQuery
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 SPEND_DAYS = 30
 
@@ -143,7 +146,7 @@ def plan_memberships(
     return MembershipPlan(action, items)
 
 
-def _call(client: openai.OpenAI, item: MembershipItem) -> tuple[Any, str | None]:
+def _call(client: AdminClient, item: MembershipItem) -> tuple[Any, str | None]:
     role = item.after or ""  # set for every action but REMOVE (checked when planned)
     if item.action == ADD:
         return add_project_user_call(client, item.project_id, item.user_id, role)
@@ -154,7 +157,7 @@ def _call(client: openai.OpenAI, item: MembershipItem) -> tuple[Any, str | None]
 
 def apply_memberships(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     plan: MembershipPlan,
     *,
@@ -172,7 +175,7 @@ def apply_memberships(
 
 
 def _apply(
-    session: Session, client: openai.OpenAI, org_id: int, item: MembershipItem, actor: str
+    session: Session, client: AdminClient, org_id: int, item: MembershipItem, actor: str
 ) -> ItemResult:
     try:
         answer, request_id = audited_call(

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,10 @@ from usage_tracker.openai_admin.members import ORG_ROLES, delete_user_call, modi
 from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.governance.keys_inventory import KeyRow, key_inventory
 from usage_tracker.services.ledger.names import upsert_members
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 KIND = "members"
 T = TypeVar("T")
@@ -94,7 +97,7 @@ def save_roster(session: Session, organization_id: int, r: Roster) -> None:
 
 
 def refresh_access(
-    session: Session, client: openai.OpenAI, organization_id: int, *, max_workers: int = 8
+    session: Session, client: AdminClient, organization_id: int, *, max_workers: int = 8
 ) -> Roster:
     """Members (every page), projects and each active project's members, from the Admin API."""
     members = list_members(client)
@@ -191,7 +194,7 @@ def plan_set_role(session: Session, organization_id: int, user_id: str, role: st
 
 def set_role(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     user_id: str,
     role: str,
@@ -245,7 +248,7 @@ def plan_remove(session: Session, organization_id: int, user_id: str) -> Removal
 
 
 def remove_member(
-    session: Session, client: openai.OpenAI, organization_id: int, user_id: str, *, actor: str
+    session: Session, client: AdminClient, organization_id: int, user_id: str, *, actor: str
 ) -> RemovalPlan:
     """Remove a member from the organization; audited with what they had before."""
     plan = plan_remove(session, organization_id, user_id)

@@ -4,7 +4,8 @@ audit entry records the new key's id, never its value."""
 
 from __future__ import annotations
 
-import openai
+from typing import TYPE_CHECKING
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from usage_tracker.openai_admin.members import (
 )
 from usage_tracker.openai_admin.models import ServiceAccount
 from usage_tracker.services.members.roster import audited_call
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
 
 
 def account_json(a: ServiceAccount) -> dict[str, str | None]:
@@ -40,7 +44,7 @@ def _stored(organization_id: int, a: ServiceAccount) -> StoredAccount:
     )
 
 
-def list_accounts(client: openai.OpenAI, project_id: str) -> list[ServiceAccount]:
+def list_accounts(client: AdminClient, project_id: str) -> list[ServiceAccount]:
     """A project's service accounts, read from the Admin API (every page)."""
     return list_service_accounts(client, project_id)
 
@@ -64,7 +68,7 @@ def stored_accounts(
 
 
 def refresh_accounts(
-    session: Session, client: openai.OpenAI, organization_id: int, project_id: str
+    session: Session, client: AdminClient, organization_id: int, project_id: str
 ) -> list[dict[str, str | None]]:
     """Read a project's service accounts from the Admin API and replace the stored ones."""
     found = list_accounts(client, project_id)
@@ -81,7 +85,7 @@ def refresh_accounts(
 
 def create_account(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_id: str,
     name: str,
@@ -102,7 +106,7 @@ def create_account(
 
 def delete_account(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     project_id: str,
     account_id: str,

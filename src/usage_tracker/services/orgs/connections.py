@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx2
-import openai
 
+from usage_tracker.domain.endpoints import AUDIT_LOGS as AUDIT_STREAM
 from usage_tracker.openai_admin import (
     AdminApiError,
     iter_cost_buckets,
@@ -24,13 +24,15 @@ from usage_tracker.openai_admin import (
 )
 from usage_tracker.openai_admin.audit_logs import ENDPOINT as AUDIT_ENDPOINT
 from usage_tracker.services.orgs.credentials import Connection
-from usage_tracker.services.sync.audit_logs import STREAM as AUDIT_STREAM
 from usage_tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
 
 
 def open_client(
     conn: Connection, settings: Settings, http_client: httpx2.Client | None = None
-) -> openai.OpenAI:
+) -> AdminClient:
     """The Admin API client for a connection (timeouts from settings, the SDK's retries)."""
     return make_admin_client(
         conn.api_key,
@@ -113,7 +115,7 @@ def check_connection(
     return results
 
 
-def check_audit_logs(client: openai.OpenAI, settings: Settings) -> CheckResult:
+def check_audit_logs(client: AdminClient, settings: Settings) -> CheckResult:
     """One event of OpenAI's audit log, with the sync stream's own messages. Audit logging off
     (or a 403 that may mean it) is a warning: the area is optional; a key that certainly lacks
     `api.audit_logs.read` fails, as a missing scope does for the other areas."""

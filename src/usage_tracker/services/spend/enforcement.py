@@ -17,9 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,7 +37,11 @@ from usage_tracker.services.governance.project_disable import (
 from usage_tracker.services.spend import enforcement_runs
 from usage_tracker.services.spend.budget_status import BudgetState
 
-ClientFor = Callable[[str], openai.OpenAI]  # organization slug → Admin API client
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
+
+ClientFor = Callable[[str], "AdminClient"]  # organization slug → Admin API client
 APPLICABLE = ("proposed", "failed", "partial")
 RESTORABLE = ("applied", "partial", "restore-failed")
 
@@ -126,7 +129,7 @@ def _audit(session: Session, a: EnforcementAction, what: str, result: str, **kw:
 
 def apply(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     a: EnforcementAction,
     actor: str,
     *,
@@ -176,7 +179,7 @@ def apply(
 
 def restore(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     a: EnforcementAction,
     actor: str,
     *,
@@ -217,7 +220,7 @@ def restore(
 
 def _carry_out(
     session: Session,
-    client: openai.OpenAI,
+    client: AdminClient,
     a: EnforcementAction,
     op: BulkOperation,
     step: str,

@@ -17,9 +17,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +32,10 @@ from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
 from usage_tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 NANOS_PER_CENT = 10_000_000
 
@@ -75,7 +78,7 @@ def alert_recipients(session: Session) -> list[str]:
     return out
 
 
-def default_client(session: Session, org: Organization, settings: Settings) -> openai.OpenAI:
+def default_client(session: Session, org: Organization, settings: Settings) -> AdminClient:
     """The organization's own stored key (or OPENAI_ADMIN_KEY for the default organization)."""
     return open_client(connection_for(session, settings, org.slug), settings)
 
@@ -86,7 +89,7 @@ def mirror_budget(
     budget: Budget,
     actor: str,
     *,
-    client: openai.OpenAI | None = None,
+    client: AdminClient | None = None,
     settings: Settings | None = None,
 ) -> MirrorResult:
     """Set the project's spend limit and alerts from the budget (flushed, not committed)."""
@@ -132,7 +135,7 @@ def _mirror_limit(
     org: Organization,
     budget: Budget,
     actor: str,
-    client: openai.OpenAI,
+    client: AdminClient,
     result: MirrorResult,
 ) -> None:
     project, cents = budget.scope_id, budget_cents(budget)
@@ -180,7 +183,7 @@ def _mirror_alerts(
     org: Organization,
     budget: Budget,
     actor: str,
-    client: openai.OpenAI,
+    client: AdminClient,
     result: MirrorResult,
 ) -> None:
     project = budget.scope_id

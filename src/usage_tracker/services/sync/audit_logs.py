@@ -13,16 +13,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-import openai
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.models import OpenAIAuditEvent
+from usage_tracker.domain.endpoints import AUDIT_LOGS
 from usage_tracker.openai_admin import AuditEvent, list_audit_events
 from usage_tracker.settings import Settings
 
-STREAM = "audit_logs"
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
+
+STREAM = AUDIT_LOGS
 OVERLAP = timedelta(hours=1)
 _CHUNK = 500  # ids per IN (…) when looking up stored events
 
@@ -108,7 +113,7 @@ def upsert_audit_events(
 
 def pull_audit_logs(
     factory: sessionmaker[Session],
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     window: AuditWindow,
     *,

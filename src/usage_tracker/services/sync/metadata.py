@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +38,10 @@ from usage_tracker.openai_admin import (
 from usage_tracker.openai_admin import models as m
 from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services.ledger.names import upsert_members, upsert_projects
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 PARTS = (
     "projects",
@@ -174,7 +177,7 @@ def _spend_alerts(session: Session, org_id: int, alerts: list[m.SpendAlert]) -> 
 
 def sync_metadata(
     factory: sessionmaker[Session],
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     report: Report,
     *,

@@ -3,10 +3,11 @@
 
     result = sync_organization(session_factory, settings, "acme")
 
-The same function serves `usage-tracker sync`, the web app's "Sync now" and the scheduler in
-`usage-tracker serve`. A database lease keeps two processes from syncing one organization at
-once; every run is recorded in `sync_runs` with rows and errors per stream. A stream that fails
-is recorded and the others still run; `result.ok` is False then (the CLI exits non-zero).
+Budgets are evaluated after a sync by `services.jobs.sync_then_evaluate`, which is what
+`usage-tracker sync`, the web app's "Sync now" and the scheduler in `usage-tracker serve` call.
+A database lease keeps two processes from syncing one organization at once; every run is
+recorded in `sync_runs` with rows and errors per stream. A stream that fails is recorded and
+the others still run; `result.ok` is False then (the CLI exits non-zero).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx2
-import openai
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.base import utcnow
@@ -47,6 +48,10 @@ from usage_tracker.services.sync.streams import (
     window_for,
 )
 from usage_tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 log = logging.getLogger(__name__)
 
@@ -191,31 +196,12 @@ def sync_organization(
         log.info("sync of %s finished: %s", slug, result.message)
     finally:
         release_lease(factory, org_id, holder)
-    evaluate_budgets_after_sync(factory, settings, now)
     return result
-
-
-def evaluate_budgets_after_sync(
-    factory: sessionmaker[Session], settings: Settings, now: datetime | None
-) -> None:
-    """Budgets see the new data at once: evaluate them (alerts, enforcement) after every sync.
-
-    A failure here is logged and leaves the sync's own result alone: the data did arrive.
-    """
-    from usage_tracker.services.spend.evaluation import evaluate_all
-
-    try:
-        evaluation = evaluate_all(factory, settings, now)
-    except Exception:
-        log.exception("budget evaluation after sync failed")
-        return
-    for error in evaluation.errors:
-        log.warning("budget evaluation after sync: %s", error)
 
 
 def _pull(
     factory: sessionmaker[Session],
-    client: openai.OpenAI,
+    client: AdminClient,
     org_id: int,
     stream: Stream,
     settings: Settings,
@@ -248,7 +234,7 @@ def _pull(
 
 def _pull_audit_logs(
     factory: sessionmaker[Session],
-    client: openai.OpenAI,
+    client: AdminClient,
     org_id: int,
     settings: Settings,
     since: date | None,
@@ -273,13 +259,3 @@ def _pull_audit_logs(
     if progress is not None:
         progress(AUDIT_STREAM, 1, 1)
     return result
-
-
-def sync_now(
-    factory: sessionmaker[Session], settings: Settings, org: str, trigger: str = "web"
-) -> str:
-    """Run a sync and return its message; raise SyncError when any stream failed (web hook)."""
-    result = sync_organization(factory, settings, org, trigger=trigger)
-    if not result.ok:
-        raise SyncError(result.message)
-    return result.message

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,10 @@ from usage_tracker.domain.records import Bucket, RecordSetKey
 from usage_tracker.openai_admin import iter_cost_buckets, iter_usage_buckets
 from usage_tracker.services.ledger.writer import LedgerWriter
 from usage_tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 Progress = Callable[[str, int, int], None]  # stream, days done, days in the window
 
@@ -111,7 +115,7 @@ def window_for(
 
 
 def fetch_chunk(
-    client: openai.OpenAI, stream: Stream, lo: date, hi: date, max_pages: int
+    client: AdminClient, stream: Stream, lo: date, hi: date, max_pages: int
 ) -> list[Bucket]:
     start, end = epoch(lo), epoch(hi)
     if stream.kind == COSTS:
@@ -144,7 +148,7 @@ def write_chunk(
 
 def pull_stream(
     factory: sessionmaker[Session],
-    client: openai.OpenAI,
+    client: AdminClient,
     organization_id: int,
     stream: Stream,
     window: Window,

@@ -10,9 +10,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,10 @@ from usage_tracker.services.ledger.names import upsert_members, upsert_projects
 from usage_tracker.services.reports import coverage as report_coverage
 from usage_tracker.services.reports import totals as reports
 from usage_tracker.services.reports.types import ReportQuery
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 MEMBERSHIPS = "project_members"
 SPEND_DAYS = 30
@@ -79,7 +82,7 @@ class Directory:
 
 
 def refresh_directory(
-    session: Session, client: openai.OpenAI, organization_id: int, *, max_workers: int = 8
+    session: Session, client: AdminClient, organization_id: int, *, max_workers: int = 8
 ) -> int:
     """Members, projects (active and archived) and each active project's members; returns
     how many memberships were stored."""

@@ -7,10 +7,9 @@ an organization without one gets a 409 that says how to add it, never another cr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
-import openai
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
@@ -27,6 +26,10 @@ from usage_tracker.services.orgs.organizations import list_organizations
 from usage_tracker.web.deps import Viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.state import load_state
+
+if TYPE_CHECKING:
+    from usage_tracker.openai_admin.client import AdminClient
+
 
 T = TypeVar("T")
 
@@ -51,7 +54,7 @@ def require_org(request: Request, db: Session) -> Organization:
     return org
 
 
-def admin_client(request: Request, db: Session, org: Organization) -> openai.OpenAI:
+def admin_client(request: Request, db: Session, org: Organization) -> AdminClient:
     """The organization's own Admin API client; 409 when it has no usable key."""
     settings = request.app.state.settings
     try:
