@@ -15,7 +15,7 @@ from tests.fakes.governance import add_keys, add_rate_limits, limits_by_id
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
 from usage_tracker.cli.main import app
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.settings import Settings
 

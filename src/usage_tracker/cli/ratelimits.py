@@ -21,7 +21,7 @@ from usage_tracker.cli.governance_common import (
 )
 from usage_tracker.cli.ratelimit_templates import app as templates_app
 from usage_tracker.cli.render import print_json
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance import bulk, bulk_operations
 from usage_tracker.services.governance.drift import template_drift
 from usage_tracker.services.governance.project_disable import disable_project, restore_project

@@ -11,19 +11,10 @@ from typing import Any
 
 import openai
 
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS, RateLimit
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
 from usage_tracker.openai_admin.metadata import rate_limit_record
-from usage_tracker.openai_admin.models import RateLimit
-
-RATE_LIMIT_FIELDS = (
-    "max_requests_per_1_minute",
-    "max_tokens_per_1_minute",
-    "max_images_per_1_minute",
-    "max_audio_megabytes_per_1_minute",
-    "max_requests_per_1_day",
-    "batch_1_day_max_input_tokens",
-)
 
 
 def update_rate_limit_call(

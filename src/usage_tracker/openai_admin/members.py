@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 import openai
 
+from usage_tracker.domain.admin_records import Invite, ProjectMember, ServiceAccount
 from usage_tracker.domain.records import Member
+from usage_tracker.domain.roles import ORG_ROLES, PROJECT_ROLES
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
 from usage_tracker.openai_admin.metadata import (
@@ -23,10 +25,7 @@ from usage_tracker.openai_admin.metadata import (
     project_member_record,
     service_account_record,
 )
-from usage_tracker.openai_admin.models import Invite, ProjectMember, ServiceAccount
 
-ORG_ROLES = ("owner", "reader")
-PROJECT_ROLES = ("owner", "member")
 T = TypeVar("T")
 Result = tuple[T, str | None]
 

@@ -6,10 +6,7 @@ from typing import Any
 
 import openai
 
-from usage_tracker.domain.records import Member
-from usage_tracker.openai_admin.client import client_timeout
-from usage_tracker.openai_admin.errors import AdminApiError, admin_call
-from usage_tracker.openai_admin.models import (
+from usage_tracker.domain.admin_records import (
     AdminApiKey,
     Invite,
     KeyOwner,
@@ -22,6 +19,9 @@ from usage_tracker.openai_admin.models import (
     SpendLimit,
     utc,
 )
+from usage_tracker.domain.records import Member
+from usage_tracker.openai_admin.client import client_timeout
+from usage_tracker.openai_admin.errors import AdminApiError, admin_call
 from usage_tracker.openai_admin.pages import DEFAULT_MAX_PAGES, collect
 
 PAGE_SIZE = 100  # the most list endpoints return per page

@@ -10,10 +10,10 @@ from typing import Any
 
 import openai
 
+from usage_tracker.domain.admin_records import SpendAlert, SpendLimit
 from usage_tracker.openai_admin.client import client_timeout
 from usage_tracker.openai_admin.errors import admin_call
 from usage_tracker.openai_admin.metadata import spend_limit_record
-from usage_tracker.openai_admin.models import SpendAlert, SpendLimit
 
 
 def _projects(client: openai.OpenAI) -> Any:

@@ -27,11 +27,12 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.db.models import ApiKey, BulkOperation, BulkOperationItem
+from usage_tracker.db.models import ApiKey, BulkOperation, BulkOperationItem, RateLimitSnapshot
+from usage_tracker.db.queries import inventory, stored_rate_limits
+from usage_tracker.db.queries.template_assignments import assign_template_id
 from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.openai_admin.actions import delete_project_api_key_call, update_rate_limit_call
 from usage_tracker.services.audit.log import record_audit
-from usage_tracker.services.governance import rate_limit_store
 from usage_tracker.services.governance.bulk_operations import (
     DELETE_KEY,
     UPDATE,
@@ -117,7 +118,7 @@ def _call(client: AdminClient, call: _Call, refused_is_skip: bool) -> _Outcome:
             limit, request_id = update_rate_limit_call(
                 client, call.project_id, call.target_id, **call.change
             )
-            return _Outcome("succeeded", rate_limit_store.limit_json(limit), request_id)
+            return _Outcome("succeeded", stored_rate_limits.limit_json(limit), request_id)
         if call.action == DELETE_KEY:
             deleted, request_id = delete_project_api_key_call(
                 client, call.project_id, call.target_id
@@ -136,11 +137,11 @@ def _call(client: AdminClient, call: _Call, refused_is_skip: bool) -> _Outcome:
 
 def _after_success(session: Session, op: BulkOperation, item: BulkOperationItem) -> None:
     if item.action == UPDATE and isinstance(item.after, dict):
-        rate_limit_store.store_limit_json(session, op.organization_id, item.project_id, item.after)
+        stored_rate_limits.store_limit_json(
+            session, op.organization_id, item.project_id, item.after
+        )
     elif item.action == DELETE_KEY:
-        from usage_tracker.services.governance.keys_inventory import forget_key
-
-        forget_key(session, op.organization_id, item.target_id)
+        inventory.forget_key(session, op.organization_id, item.target_id)
         session.execute(
             delete(ApiKey).where(
                 ApiKey.organization_id == op.organization_id, ApiKey.key_id == item.target_id
@@ -247,7 +248,6 @@ def _finish(session: Session, op: BulkOperation) -> None:
     op.finished_at = utcnow()
     if op.status == "succeeded":
         _on_complete(session, op, items)
-    _on_finish(session, op)
     target_type, target_id = op.params.get("target", ("bulk_operation", str(op.id)))
     record_audit(
         session,
@@ -267,8 +267,6 @@ def _finish(session: Session, op: BulkOperation) -> None:
 
 def _on_complete(session: Session, op: BulkOperation, items: list[BulkOperationItem]) -> None:
     """What a fully successful operation settles: a restored snapshot, an assigned template."""
-    from usage_tracker.db.models import RateLimitSnapshot
-    from usage_tracker.services.governance.templates import assign_template_id
 
     snapshot_id = op.params.get("snapshot_id")
     if op.kind == "project.restore" and snapshot_id is not None:
@@ -279,12 +277,3 @@ def _on_complete(session: Session, op: BulkOperation, items: list[BulkOperationI
     if op.kind == "template.apply" and template_id is not None:
         for project_id in op.params.get("projects", []):
             assign_template_id(session, op.organization_id, project_id, template_id)
-
-
-def _on_finish(session: Session, op: BulkOperation) -> None:
-    """What the end of any run settles, whatever its outcome: the budget enforcement action
-    the operation carries out (`enforcement_runs`), here or in a background worker alike."""
-    from usage_tracker.services.spend import enforcement_runs
-
-    if op.params.get(enforcement_runs.ACTION_KEY) is not None:
-        enforcement_runs.settle(session, op)

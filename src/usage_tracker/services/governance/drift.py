@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from usage_tracker.services.governance import rate_limit_store
+from usage_tracker.db.queries import stored_rate_limits
 from usage_tracker.services.governance.templates import assignments
 
 
@@ -23,7 +23,7 @@ class Drift:
 def template_drift(session: Session, organization_id: int) -> list[Drift]:
     """Every stored limit that differs from its project's assigned template."""
     out = []
-    stored = rate_limit_store.stored_limits(session, organization_id)
+    stored = stored_rate_limits.stored_limits(session, organization_id)
     for pid, template in sorted(assignments(session, organization_id).items()):
         by_model = {r.model: r for r in stored if r.project_id == pid}
         for model, fields in sorted(template.limits.items()):

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.db.models import InventorySnapshot, Organization
+from usage_tracker.db.models import Organization
+from usage_tracker.db.queries import inventory
 from usage_tracker.openai_admin import (
     list_admin_api_keys,
     list_members,
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
 
 
-KIND = "api_keys"
 FLAGS = ("never_used", "stale", "owner_departed", "owner_no_project_access")
 DEFAULT_STALE_DAYS = 90
 COST_DAYS = 30
@@ -124,34 +123,21 @@ def refresh_key_inventory(
         }
         for a in list_admin_api_keys(client)
     ]
-    _store(session, organization_id, {"keys": [asdict(r) for r in rows], "admin_keys": admin})
+    inventory.store_snapshot(
+        session,
+        organization_id,
+        inventory.API_KEYS,
+        {"keys": [asdict(r) for r in rows], "admin_keys": admin},
+    )
     session.commit()
     return key_inventory(session, organization_id)
-
-
-def _snapshot(session: Session, organization_id: int) -> InventorySnapshot | None:
-    return session.scalar(
-        select(InventorySnapshot).where(
-            InventorySnapshot.organization_id == organization_id, InventorySnapshot.kind == KIND
-        )
-    )
-
-
-def _store(session: Session, organization_id: int, data: dict[str, Any]) -> None:
-    row = _snapshot(session, organization_id)
-    if row is None:
-        row = InventorySnapshot(organization_id=organization_id, kind=KIND)
-        session.add(row)
-    row.data = data
-    row.fetched_at = utcnow()
-    session.flush()
 
 
 def key_inventory(
     session: Session, organization_id: int, *, now: datetime | None = None
 ) -> Inventory:
     """The stored inventory with each key's cost over the last 30 days (where costs have keys)."""
-    row = _snapshot(session, organization_id)
+    row = inventory.snapshot(session, organization_id, inventory.API_KEYS)
     if row is None:
         return Inventory([], [], None)
     costs = _key_costs(session, organization_id, (now or utcnow()).date())
@@ -170,16 +156,6 @@ def _key_costs(session: Session, organization_id: int, today: Any) -> dict[str, 
         for r in breakdown(session, q, "api_key")
         if r.key and r.cost_nanos is not None
     }
-
-
-def forget_key(session: Session, organization_id: int, key_id: str) -> None:
-    """Drop a revoked key from the stored inventory."""
-    row = _snapshot(session, organization_id)
-    if row is not None:
-        data = dict(row.data)
-        data["keys"] = [k for k in data.get("keys", []) if k["id"] != key_id]
-        row.data = data
-        session.flush()
 
 
 def filter_keys(

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import RateLimitSnapshot
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.governance.rate_limits import ActionResult, Plan, Skip, current_limits

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import BulkOperation, Project, RateLimitSnapshot
+from usage_tracker.db.queries import stored_rate_limits
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.openai_admin import list_projects, list_rate_limits
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.services.governance import bulk, rate_limit_store
+from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
 from usage_tracker.services.ledger.names import upsert_projects
 
@@ -103,7 +104,7 @@ def rate_limit_matrix(
     disabled = disabled_projects(session, organization_id)
     rows = []
     wanted = [project_id] if project_id else None
-    for r in rate_limit_store.stored_limits(session, organization_id, wanted):
+    for r in stored_rate_limits.stored_limits(session, organization_id, wanted):
         if project_ids is not None and r.project_id not in project_ids:
             continue
         name = names.get(r.project_id)
@@ -147,7 +148,7 @@ def refresh_rate_limits(
         fetched = list(pool.map(lambda pid: list_rate_limits(client, pid), project_ids))
     now = utcnow()
     for pid, limits in zip(project_ids, fetched, strict=True):
-        rate_limit_store.replace_project_limits(session, organization_id, pid, limits, now)
+        stored_rate_limits.replace_project_limits(session, organization_id, pid, limits, now)
     session.commit()
     return sum(len(limits) for limits in fetched)
 
@@ -157,9 +158,9 @@ def current_limits(
 ) -> list[dict[str, Any]]:
     """The project's limits as the API has them now (also stored, so the matrix is fresh)."""
     limits = list_rate_limits(client, project_id)
-    rate_limit_store.replace_project_limits(session, organization_id, project_id, limits)
+    stored_rate_limits.replace_project_limits(session, organization_id, project_id, limits)
     session.commit()
-    return [rate_limit_store.limit_json(limit) for limit in limits]
+    return [stored_rate_limits.limit_json(limit) for limit in limits]
 
 
 def edit_rate_limit(

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import RateLimitTemplate, RateLimitTemplateAssignment
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.db.queries.template_assignments import assign_template_id
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
@@ -199,22 +200,6 @@ def delete_template(session: Session, organization_id: int, name: str, *, actor:
     _audit(session, template, "template.delete", actor, export_template(template), None)
     session.delete(template)
     session.commit()
-
-
-def assign_template_id(
-    session: Session, organization_id: int, project_id: str, template_id: int
-) -> None:
-    row = session.scalar(
-        select(RateLimitTemplateAssignment).where(
-            RateLimitTemplateAssignment.organization_id == organization_id,
-            RateLimitTemplateAssignment.project_id == project_id,
-        )
-    )
-    if row is None:
-        row = RateLimitTemplateAssignment(organization_id=organization_id, project_id=project_id)
-        session.add(row)
-    row.template_id = template_id
-    session.flush()
 
 
 def assign_template(

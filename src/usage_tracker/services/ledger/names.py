@@ -12,7 +12,7 @@ from usage_tracker.db.models import ApiKey, Member, Project
 from usage_tracker.domain.records import Member as MemberInfo
 
 if TYPE_CHECKING:  # importing openai_admin loads the OpenAI SDK, which file imports never need
-    from usage_tracker.openai_admin.models import Project as ProjectInfo
+    from usage_tracker.domain.admin_records import Project as ProjectInfo
 
 
 def upsert_members(

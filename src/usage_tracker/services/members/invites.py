@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import InventorySnapshot
+from usage_tracker.domain.admin_records import Invite
 from usage_tracker.openai_admin import list_invites as api_invites
 from usage_tracker.openai_admin.members import (
     ORG_ROLES,
@@ -24,7 +25,6 @@ from usage_tracker.openai_admin.members import (
     create_invite_call,
     delete_invite_call,
 )
-from usage_tracker.openai_admin.models import Invite
 from usage_tracker.services.members.roster import audited_call
 
 if TYPE_CHECKING:

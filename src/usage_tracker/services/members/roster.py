@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import InventorySnapshot
+from usage_tracker.db.queries import inventory
+from usage_tracker.domain.roles import ORG_ROLES
 from usage_tracker.openai_admin import AdminApiError, list_members, list_project_members
 from usage_tracker.openai_admin import list_projects as api_projects
-from usage_tracker.openai_admin.members import ORG_ROLES, delete_user_call, modify_user_role_call
+from usage_tracker.openai_admin.members import delete_user_call, modify_user_role_call
 from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.governance.keys_inventory import KeyRow, key_inventory
 from usage_tracker.services.ledger.names import upsert_members
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
 
 
-KIND = "members"
+KIND = inventory.MEMBERS
 T = TypeVar("T")
 
 
@@ -57,16 +58,8 @@ class Roster:
         return sorted(out, key=lambda p: ((p["name"] or p["id"]).lower(), p["id"]))
 
 
-def _row(session: Session, organization_id: int) -> InventorySnapshot | None:
-    return session.scalar(
-        select(InventorySnapshot).where(
-            InventorySnapshot.organization_id == organization_id, InventorySnapshot.kind == KIND
-        )
-    )
-
-
 def roster(session: Session, organization_id: int) -> Roster:
-    row = _row(session, organization_id)
+    row = inventory.snapshot(session, organization_id, KIND)
     data: dict[str, Any] = row.data if row else {}
     return Roster(
         {m["id"]: dict(m) for m in data.get("members", [])},
@@ -81,7 +74,7 @@ def roster(session: Session, organization_id: int) -> Roster:
 
 def save_roster(session: Session, organization_id: int, r: Roster) -> None:
     """Write the snapshot back (after a change made through the API); flushed, not committed."""
-    row = _row(session, organization_id)
+    row = inventory.snapshot(session, organization_id, KIND)
     if row is None:
         row = InventorySnapshot(organization_id=organization_id, kind=KIND)
         session.add(row)

@@ -10,13 +10,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import ServiceAccount as StoredAccount
+from usage_tracker.domain.admin_records import ServiceAccount
 from usage_tracker.openai_admin import list_service_accounts
 from usage_tracker.openai_admin.members import (
     CreatedServiceAccount,
     create_service_account_call,
     delete_service_account_call,
 )
-from usage_tracker.openai_admin.models import ServiceAccount
 from usage_tracker.services.members.roster import audited_call
 
 if TYPE_CHECKING:

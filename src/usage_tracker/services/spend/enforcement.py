@@ -8,8 +8,9 @@ actions are undone: the spend limit goes back to what it was (or is removed), th
 rate limits are restored from their snapshot. Revoked keys cannot come back; that is said in
 the preview. Commits as it goes (the bulk operations it runs commit per item). Disabling,
 revoking and restoring a project run as a bulk operation: the action is "applying" or
-"restoring" until the operation's end settles it (`enforcement_runs`); the web runs it in the
-background (`run=False`, then `bulk_runner`), the CLI and the scheduler at once.
+"restoring" while the operation runs, then what the operation's end says (`enforcement_runs`:
+derived from the operation, never copied); the web runs it in the background (`run=False`, then
+`bulk_runner`), the CLI and the scheduler at once.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def apply(
     run: bool = True,
 ) -> EnforcementAction:
     """Carry out a proposed (or failed) action; its status says how it went. Disabling and
-    revoking run as a bulk operation whose end settles the status (`enforcement_runs`);
+    revoking run as a bulk operation whose end decides the status (`enforcement_runs`);
     `run=False` stores it, the action "applying", for `bulk_runner` to run in the background."""
     if a.status not in APPLICABLE:
         return a
@@ -186,7 +187,7 @@ def restore(
     run: bool = True,
 ) -> EnforcementAction:
     """Undo an applied action (spend limit back, project restored); keys stay revoked.
-    Restoring a project runs as a bulk operation whose end settles the status; `run=False`
+    Restoring a project runs as a bulk operation whose end decides the status; `run=False`
     stores it, the action "restoring", for `bulk_runner` to run in the background."""
     if a.status not in RESTORABLE:
         return a
@@ -226,7 +227,7 @@ def _carry_out(
     step: str,
     run: bool,
 ) -> EnforcementAction:
-    """The action waits "applying" / "restoring" for its operation, whose end settles it."""
+    """The action is "applying" / "restoring" until its operation ends; then what it says."""
     enforcement_runs.begin(session, op, a, step)
     if run:
         bulk.run_operation(session, client, op)

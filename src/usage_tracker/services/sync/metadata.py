@@ -24,6 +24,8 @@ from usage_tracker.db.models import (
     SpendAlert,
     SpendLimit,
 )
+from usage_tracker.domain import admin_records as m
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.openai_admin import (
     AdminApiError,
     get_organization_spend_limit,
@@ -35,8 +37,6 @@ from usage_tracker.openai_admin import (
     list_service_accounts,
     list_spend_alerts,
 )
-from usage_tracker.openai_admin import models as m
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
 from usage_tracker.services.ledger.names import upsert_members, upsert_projects
 
 if TYPE_CHECKING:

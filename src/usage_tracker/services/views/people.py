@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.db.models import InventorySnapshot, Member, Organization, Project
+from usage_tracker.db.models import Member, Organization, Project
+from usage_tracker.db.queries import inventory, stored_rate_limits
 from usage_tracker.openai_admin import list_members, list_project_members, list_projects
-from usage_tracker.services.governance import rate_limit_store
 from usage_tracker.services.governance.keys_inventory import KeyRow, key_inventory
 from usage_tracker.services.governance.project_disable import active_snapshot
 from usage_tracker.services.governance.templates import assignments
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
 
 
-MEMBERSHIPS = "project_members"
+MEMBERSHIPS = inventory.PROJECT_MEMBERS
 SPEND_DAYS = 30
 
 
@@ -97,23 +97,9 @@ def refresh_directory(
         pid: [{"user_id": m.user_id, "role": m.role} for m in ms]
         for pid, ms in zip(active, found, strict=True)
     }
-    snapshot = _memberships_row(session, organization_id)
-    if snapshot is None:
-        snapshot = InventorySnapshot(organization_id=organization_id, kind=MEMBERSHIPS)
-        session.add(snapshot)
-    snapshot.data = data
-    snapshot.fetched_at = utcnow()
+    inventory.store_snapshot(session, organization_id, MEMBERSHIPS, data)
     session.commit()
     return sum(len(ms) for ms in data.values())
-
-
-def _memberships_row(session: Session, organization_id: int) -> InventorySnapshot | None:
-    return session.scalar(
-        select(InventorySnapshot).where(
-            InventorySnapshot.organization_id == organization_id,
-            InventorySnapshot.kind == MEMBERSHIPS,
-        )
-    )
 
 
 def people(session: Session, organization_id: int) -> dict[str, Member]:
@@ -134,18 +120,18 @@ def project_spend(session: Session, org: Organization, days: int = SPEND_DAYS) -
 
 def directory(session: Session, org: Organization) -> Directory:
     """Members with their project memberships; projects with keys, limits, spend, members."""
-    snapshot = _memberships_row(session, org.id)
+    snapshot = inventory.snapshot(session, org.id, MEMBERSHIPS)
     memberships: dict[str, list[dict[str, Any]]] = dict(snapshot.data) if snapshot else {}
     q = select(Project).where(Project.organization_id == org.id)
     projects = sorted(session.scalars(q), key=lambda p: (p.name or p.project_id).lower())
     names = {p.project_id: p.name for p in projects}
     who = people(session, org.id)
-    inventory = key_inventory(session, org.id)
+    keys = key_inventory(session, org.id)
     key_counts: dict[str, int] = {}
-    for k in inventory.keys:
+    for k in keys.keys:
         key_counts[k.project_id] = key_counts.get(k.project_id, 0) + 1
     limit_counts: dict[str, int] = {}
-    for r in rate_limit_store.stored_limits(session, org.id):
+    for r in stored_rate_limits.stored_limits(session, org.id):
         limit_counts[r.project_id] = limit_counts.get(r.project_id, 0) + 1
     spend = project_spend(session, org)
     templates = assignments(session, org.id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Budget, Organization
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance.drift import template_drift
 from usage_tracker.services.governance.rate_limits import MatrixRow, matrix_age, rate_limit_matrix
 from usage_tracker.services.governance.templates import assignments

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance.rate_limits import edit_rate_limit, refresh_rate_limits
 from usage_tracker.services.views.rate_limits import BUDGET_FILTERS, limit_row, matrix_view
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from usage_tracker.openai_admin.members import ORG_ROLES, PROJECT_ROLES
+from usage_tracker.domain.roles import ORG_ROLES, PROJECT_ROLES
 from usage_tracker.services.audit.log import AuditFilter, audit_to_json, list_audit, org_slugs
 from usage_tracker.services.members.invites import (
     create_invite,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import Organization
-from usage_tracker.openai_admin.members import ORG_ROLES
+from usage_tracker.domain.roles import ORG_ROLES
 from usage_tracker.services.members.project_memberships import (
     ACTIONS,
     MembershipPlan,

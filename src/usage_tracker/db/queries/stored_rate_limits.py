@@ -1,7 +1,7 @@
 """The stored rate-limit matrix (table `rate_limits`): what the Admin API last said, with its age.
 
-Written by a refresh (here or by the metadata sync) and after every successful change the tracker
-makes, so the matrix and drift views read the database, never the API.
+Written by a refresh (services.governance.rate_limits or the metadata sync) and after every
+successful change the tracker makes, so the matrix and drift views read the database, never the API.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import RateLimit as StoredRateLimit
-from usage_tracker.openai_admin.actions import RATE_LIMIT_FIELDS
-from usage_tracker.openai_admin.models import RateLimit
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS, RateLimit
 
 
 def limit_json(limit: RateLimit) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Organization metadata as plain typed records (never SDK objects); datetimes are UTC."""
+"""Organization metadata as plain typed records: projects, keys, members, rate limits, spend
+limits, invites — what the Admin API describes, never SDK objects; datetimes are UTC. The
+vocabulary of rate-limit fields lives here too."""
 
 from __future__ import annotations
 
@@ -68,6 +70,17 @@ class ProjectMember:
     email: str | None
     role: str | None
     added_at: datetime | None
+
+
+# Every editable field of a project × model rate limit, in the Admin API's names.
+RATE_LIMIT_FIELDS = (
+    "max_requests_per_1_minute",
+    "max_tokens_per_1_minute",
+    "max_images_per_1_minute",
+    "max_audio_megabytes_per_1_minute",
+    "max_requests_per_1_day",
+    "batch_1_day_max_input_tokens",
+)
 
 
 @dataclass(frozen=True, slots=True)
