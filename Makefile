@@ -60,10 +60,11 @@ test: $(STAMP) system-packages ## Lint, type-check and run every test (SQLite an
 check: lint ## Lint and run pytest against whatever database env is already set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check, ruff format --check, mypy
+lint: $(STAMP) ## ruff check, ruff format --check, mypy, import contracts (lint-imports)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 fmt: $(STAMP) ## Format and autofix
 	$(BIN)/ruff format src tests benchmarks

@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from usage_tracker.db.engine import make_engine, make_session_factory
 from usage_tracker.services.accounts.accounts import count_accounts
 from usage_tracker.services.governance.bulk_runner import BulkRunner
+from usage_tracker.services.kit.errors import NotFound
 from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
@@ -109,6 +110,7 @@ def create_app(
 
     app.add_exception_handler(NotSignedIn, _not_signed_in)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -162,6 +164,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     viewer = _viewer(request)
     ctx: dict[str, Any] = {"status": exc.status_code, "detail": exc.detail}
     return render(request, "error.html", viewer, ctx, status_code=exc.status_code)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """A service's NotFound (no such budget, action, organization…) is the page's 404."""
+    return await _http_error(request, HTTPException(status_code=404, detail=str(exc)))
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

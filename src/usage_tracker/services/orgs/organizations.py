@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Organization
+from usage_tracker.services.kit.errors import NotFound
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -45,6 +46,13 @@ def get_organization(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug.strip().lower()))
     if org is None:
         raise UnknownOrganization(slug)
+    return org
+
+
+def organization_by_id(session: Session, organization_id: int) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(f"no organization {organization_id}")
     return org
 
 

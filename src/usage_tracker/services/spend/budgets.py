@@ -25,6 +25,8 @@ from usage_tracker.domain.budgets import (
 )
 from usage_tracker.domain.money import usd_string
 from usage_tracker.domain.periods import PERIODS, PeriodError, zone
+from usage_tracker.services.kit.errors import NotFound
+from usage_tracker.services.orgs.organizations import organization_by_id
 from usage_tracker.services.spend.openai_mirror import mirror_budget
 from usage_tracker.services.spend.teams import team_info
 
@@ -82,6 +84,14 @@ def validate(session: Session, org: Organization, spec: BudgetSpec) -> BudgetSpe
     if spec.scope == "team":
         team_info(session, org, spec.scope_id)
     return replace(spec, scope_id=org.slug if spec.scope == "org" else spec.scope_id.strip())
+
+
+def budget_by_id(session: Session, budget_id: int) -> tuple[Budget, Organization]:
+    """The budget and its organization; NotFound when there is no such budget."""
+    budget = session.get(Budget, budget_id)
+    if budget is None:
+        raise NotFound(f"no budget {budget_id}")
+    return budget, organization_by_id(session, budget.organization_id)
 
 
 def get_budget(session: Session, org: Organization, scope: str, scope_id: str) -> Budget | None:

@@ -35,6 +35,7 @@ from usage_tracker.services.governance.project_disable import (
     disable_project,
     restore_project,
 )
+from usage_tracker.services.kit.errors import NotFound
 from usage_tracker.services.spend import enforcement_runs
 from usage_tracker.services.spend.budget_status import BudgetState
 
@@ -231,6 +232,14 @@ def _carry_out(
     enforcement_runs.begin(session, op, a, step)
     if run:
         bulk.run_operation(session, client, op)
+    return a
+
+
+def action_by_id(session: Session, budget_id: int, action_id: int) -> EnforcementAction:
+    """The budget's action; NotFound when the budget has no such action."""
+    a = session.get(EnforcementAction, action_id)
+    if a is None or a.budget_id != budget_id:
+        raise NotFound(f"no action {action_id} on budget {budget_id}")
     return a
 
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
 from usage_tracker.services.governance.drift import template_drift
 from usage_tracker.services.governance.rate_limits import ActionResult
 from usage_tracker.services.governance.templates import apply_template, assign_template
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.views.rate_limits import matrix_view
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.routes.governance.common import (

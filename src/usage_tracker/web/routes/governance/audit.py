@@ -14,7 +14,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
 from usage_tracker.services.audit.log import (
     RESULTS,
     AuditFilter,
@@ -30,6 +29,7 @@ from usage_tracker.services.audit.openai_log import (
     openai_audit_to_json,
 )
 from usage_tracker.services.kit.exports import FORMATS, export
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.sync.audit_logs import STREAM
 from usage_tracker.services.sync.status import sync_history
 from usage_tracker.web.deps import DbSession, PageViewer, Viewer

@@ -14,15 +14,15 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.services.governance import bulk, bulk_operations
+from usage_tracker.services.governance.bulk_operations import BulkOperation
 from usage_tracker.services.governance.bulk_progress import OperationProgress, operation_progress
 from usage_tracker.services.governance.bulk_runner import BulkRunner, RunnerBusy
 from usage_tracker.services.governance.project_disable import NothingToRestore
 from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
-from usage_tracker.services.orgs.organizations import list_organizations
+from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.web.deps import Viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.state import load_state

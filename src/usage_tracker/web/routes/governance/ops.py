@@ -13,11 +13,11 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
 from usage_tracker.services.governance import bulk_operations
 from usage_tracker.services.governance.bulk_progress import operation_progress
 from usage_tracker.services.governance.project_disable import disable_project, restore_project
 from usage_tracker.services.governance.rate_limits import ActionResult
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.routes.governance.common import (
     actor,

@@ -10,8 +10,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization, RateLimitTemplate
 from usage_tracker.services.governance.templates import (
+    RateLimitTemplate,
     TemplateFormatError,
     delete_template,
     export_template,
@@ -20,6 +20,7 @@ from usage_tracker.services.governance.templates import (
     save_template,
     template_from_project,
 )
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.views.rate_limits import matrix_view
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
 from usage_tracker.web.routes.governance.common import (

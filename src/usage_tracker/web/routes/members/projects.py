@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.db.models import Organization
 from usage_tracker.domain.roles import ORG_ROLES
 from usage_tracker.services.members.project_memberships import (
     ACTIONS,
@@ -19,6 +18,7 @@ from usage_tracker.services.members.project_memberships import (
     member_rows,
     plan_memberships,
 )
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.web.deps import AdminViewer, DbSession, Viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.routes.governance.common import actor, admin_client, call, require_org

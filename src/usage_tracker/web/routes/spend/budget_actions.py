@@ -8,16 +8,17 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import EnforcementAction, Organization
 from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_runner import RunnerBusy
 from usage_tracker.services.orgs.credentials import CredentialError
+from usage_tracker.services.orgs.organizations import organization_by_id
 from usage_tracker.services.spend import enforcement, enforcement_runs
+from usage_tracker.services.spend.enforcement import EnforcementAction
 from usage_tracker.services.spend.openai_mirror import default_client as admin_client
 from usage_tracker.web.deps import AdminViewer, DbSession
 from usage_tracker.web.routes.spend.budgets_admin import confirm_page
@@ -27,10 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _action(db: Session, budget_id: int, action_id: int) -> EnforcementAction:
-    a = db.get(EnforcementAction, action_id)
-    if a is None or a.budget_id != budget_id:
-        raise HTTPException(status_code=404, detail=f"no action {action_id} on budget {budget_id}")
-    return a
+    return enforcement.action_by_id(db, budget_id, action_id)
 
 
 @router.get("/budgets/{budget_id:int}/actions/{action_id:int}", name="budgets:action-confirm")
@@ -56,8 +54,7 @@ def action_run(
     """A spend limit is set (or put back) here and now: two calls. Disabling, revoking and
     restoring are planned here and run in the background: the answer is the operation's page."""
     a = _action(db, budget_id, action_id)
-    org = db.get(Organization, a.organization_id)
-    assert org is not None
+    org = organization_by_id(db, a.organization_id)
     back = f"/budgets/{budget_id}"
     was_running = enforcement_runs.in_progress(a)
     try:

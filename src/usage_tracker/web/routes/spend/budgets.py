@@ -10,13 +10,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Budget, Organization
 from usage_tracker.domain.budgets import ENFORCEMENTS, SCOPES
 from usage_tracker.domain.periods import PERIODS
-from usage_tracker.services.orgs.organizations import list_organizations
+from usage_tracker.services.orgs.organizations import (
+    Organization,
+    list_organizations,
+    organization_by_id,
+)
 from usage_tracker.services.spend import enforcement, enforcement_runs
 from usage_tracker.services.spend.budget_status import BudgetState, evaluate_budget
-from usage_tracker.services.spend.budgets import budget_history, list_budgets
+from usage_tracker.services.spend.budgets import Budget, budget_history, list_budgets
 from usage_tracker.services.spend.evaluation import alert_history
 from usage_tracker.services.spend.openai_mirror import openai_controls
 from usage_tracker.web.deps import DbSession, PageViewer
@@ -32,8 +35,7 @@ def evaluate_states(db: Session) -> tuple[list[BudgetState], list[str]]:
     """Every budget's state now, in `budgets check` order (org, scope, id); errors apart."""
     states, errors = [], []
     for budget, _slug in list_budgets(db):
-        org = db.get(Organization, budget.organization_id)
-        assert org is not None
+        org = organization_by_id(db, budget.organization_id)
         try:
             states.append(evaluate_budget(db, org, budget))
         except (LookupError, ValueError) as exc:

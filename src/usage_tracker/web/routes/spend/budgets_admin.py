@@ -10,12 +10,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Budget, Organization
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
 from usage_tracker.domain.money import MoneyError, to_nanos
 from usage_tracker.domain.periods import PeriodError
 from usage_tracker.services.orgs.credentials import CredentialError
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.spend.budgets import (
+    Budget,
     BudgetSpec,
     apply_bulk,
     delete_budget,

@@ -8,10 +8,13 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Budget, Organization
 from usage_tracker.domain.money import usd_string
-from usage_tracker.services.orgs.organizations import ensure_organization, list_organizations
-from usage_tracker.services.spend.budgets import BudgetSpec
+from usage_tracker.services.orgs.organizations import (
+    Organization,
+    ensure_organization,
+    list_organizations,
+)
+from usage_tracker.services.spend.budgets import Budget, BudgetSpec, budget_by_id
 from usage_tracker.web.deps import Viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.state import load_state
@@ -69,12 +72,8 @@ def pick_org(request: Request, db: Session, slug: str | None) -> Organization:
 
 
 def get_budget_or_404(db: Session, budget_id: int) -> tuple[Budget, Organization]:
-    budget = db.get(Budget, budget_id)
-    if budget is None:
-        raise HTTPException(status_code=404, detail=f"no budget {budget_id}")
-    org = db.get(Organization, budget.organization_id)
-    assert org is not None
-    return budget, org
+    """The budget and its organization (a service NotFound answers 404)."""
+    return budget_by_id(db, budget_id)
 
 
 def spec_fields(spec: BudgetSpec) -> dict[str, str]:

@@ -11,9 +11,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
 from usage_tracker.services.audit.log import audit_to_json, org_slugs
-from usage_tracker.services.orgs.organizations import list_organizations
+from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.services.reports.coverage import data_bounds
 from usage_tracker.services.spend.chargeback import Showback, showback, to_csv, to_xlsx
 from usage_tracker.services.spend.teams import MEMBER_KINDS, list_teams

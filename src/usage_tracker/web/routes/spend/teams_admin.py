@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Organization
+from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.spend.teams import (
     TeamError,
     TeamInfo,
