@@ -24,7 +24,7 @@ from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
 from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.web.deps import Viewer
-from usage_tracker.web.render import render
+from usage_tracker.web.frame import frame_page
 from usage_tracker.web.state import load_state
 
 if TYPE_CHECKING:
@@ -113,16 +113,13 @@ def page(
     org: Organization | None,
     ctx: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """A governance page in the dashboard layout (no date filters)."""
+    """A governance page in the dashboard frame, with its organization picker."""
     state = load_state(request, db)
     base: dict[str, Any] = {
-        "view": view,
-        "state": state,
-        "f": state.filters,
-        "supported": True,
         "org": org,
         "all_orgs": False,
         "org_slugs": state.orgs,
         "q_org": f"?org={org.slug}" if org else "",
     }
-    return render(request, f"governance/{template}", viewer, base | (ctx or {}))
+    ctx = base | (ctx or {})
+    return frame_page(request, viewer, db, f"governance/{template}", view, ctx, state=state)

@@ -11,6 +11,7 @@ from usage_tracker.services.governance.key_directory import key_owners
 from usage_tracker.services.views import dashboard as views
 from usage_tracker.web import charts
 from usage_tracker.web.deps import DbSession, PageViewer
+from usage_tracker.web.frame import frame_page
 from usage_tracker.web.render import gettext_for, page_context, render
 from usage_tracker.web.state import ViewState, load_state
 
@@ -19,10 +20,14 @@ TABLE_VIEWS = {"users": "user", "projects": "project", "models": "model", "keys"
 
 
 def _page(
-    request: Request, viewer: PageViewer, view: str, state: ViewState, ctx: dict[str, Any]
+    request: Request,
+    viewer: PageViewer,
+    db: DbSession,
+    view: str,
+    state: ViewState,
+    ctx: dict[str, Any],
 ) -> HTMLResponse:
-    base = {"view": view, "state": state, "f": state.filters, "supported": state.supports(view)}
-    return render(request, f"views/{view}.html", viewer, base | ctx)
+    return frame_page(request, viewer, db, f"views/{view}.html", view, ctx, state=state)
 
 
 @router.get("/", name="overview")
@@ -39,6 +44,7 @@ def overview(request: Request, viewer: PageViewer, db: DbSession, stack: str = "
     return _page(
         request,
         viewer,
+        db,
         "overview",
         state,
         {"data": data, "daily_chart": chart, "models_chart": models},
@@ -71,7 +77,7 @@ def _table_page(
     state = load_state(request, db)
     top = top if top in views.TOPS else 10
     if not state.supports(view):
-        return _page(request, viewer, view, state, {"top": top})
+        return _page(request, viewer, db, view, state, {"top": top})
     ctx = page_context(request, viewer)
     fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
     by = TABLE_VIEWS[view]
@@ -92,7 +98,7 @@ def _table_page(
         extra["kinds_chart"] = charts.token_kinds(table.rows[:20], names)
         trend = views.overview_daily(db, state.filters.query, "model")
         extra["trend_chart"] = charts.stacked_daily(trend, fmt, {}, _("Other"), _("Cost"))
-    return _page(request, viewer, view, state, extra)
+    return _page(request, viewer, db, view, state, extra)
 
 
 @router.get("/{view}/detail", name="detail")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from usage_tracker.domain.money import usd_string
@@ -16,45 +16,7 @@ from usage_tracker.services.orgs.organizations import (
 )
 from usage_tracker.services.spend.budgets import Budget, BudgetSpec, budget_by_id
 from usage_tracker.web.deps import Viewer
-from usage_tracker.web.render import render
-from usage_tracker.web.state import load_state
-
-FLASH_KEY = "flash"
-
-
-def spend_page(
-    request: Request,
-    viewer: Viewer,
-    db: Session,
-    view: str,
-    template: str,
-    ctx: dict[str, Any],
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Render a page of the spend-control area inside the dashboard frame."""
-    state = load_state(request, db)
-    flash = request.scope["session"].pop(FLASH_KEY, None) or []
-    base = {"view": view, "state": state, "f": state.filters, "supported": True, "flash": flash}
-    return render(request, template, viewer, base | ctx, status_code)
-
-
-def _(text: str) -> str:
-    """Marks a message for extraction; the page translates it when it is shown."""
-    return text
-
-
-Flash = tuple[str, str, dict[str, str]]  # (ok | error, message id, its %(name)s values)
-
-
-def flash(kind: str, text: str, /, **values: object) -> Flash:
-    return kind, text, {k: str(v) for k, v in values.items()}
-
-
-def flash_redirect(request: Request, url: str, *messages: Flash) -> RedirectResponse:
-    """Redirect after a write, with messages shown (translated) once on the next page."""
-    if messages:
-        request.scope["session"][FLASH_KEY] = [list(m) for m in messages]
-    return RedirectResponse(url, status_code=303)
+from usage_tracker.web.frame import Flash, _, flash, flash_redirect, frame_page
 
 
 def org_choices(request: Request, db: Session) -> list[str]:
@@ -91,3 +53,19 @@ def spec_fields(spec: BudgetSpec) -> dict[str, str]:
         "enforce_keys": ",".join(spec.enforce_keys),
         "mirror_openai": "1" if spec.mirror_openai else "",
     }
+
+
+def spend_page(
+    request: Request,
+    viewer: Viewer,
+    db: Session,
+    view: str,
+    template: str,
+    ctx: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page of the spend-control area in the dashboard frame."""
+    return frame_page(request, viewer, db, template, view, ctx, status_code=status_code)
+
+
+__all__ = ["Flash", "_", "flash", "flash_redirect", "spend_page"]
