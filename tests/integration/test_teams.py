@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -60,6 +61,30 @@ def test_each_dollar_counts_once(ledger: sessionmaker[Session]) -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(result))))
     assert sum(float(r["cost_usd"]) for r in rows if r["team"] != "(total)") == pytest.approx(25)
     assert to_xlsx(result)[:2] == b"PK"
+
+
+def test_showback_names_are_formula_safe_and_amounts_stay_numbers(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A team named like a formula is quoted in CSV and XLSX; a credit (negative) month is a
+    number that spreadsheet sums include."""
+    rows = [cost("10", "proj_a"), cost("-4.25", "proj_a", line_item="credit")]
+    import_file(session_factory, "acme", write_json(tmp_path / "c.json", page([bucket(2, rows)])))
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        create_team(session, org, '=HYPERLINK("http://x")', "+CC", actor="test")
+        set_members(session, org, '=HYPERLINK("http://x")', projects=["proj_a"], actor="test")
+    with session_factory() as session:
+        result = showback(session, ensure_organization(session, "acme"), *JULY)
+    parsed = list(csv.DictReader(io.StringIO(to_csv(result))))
+    team = next(r for r in parsed if r["team"].startswith("'"))
+    assert team["team"] == '\'=HYPERLINK("http://x")' and team["cost_centre"] == "'+CC"
+    assert team["cost_usd"] == "5.75"
+    sheet = load_workbook(io.BytesIO(to_xlsx(result))).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    named = next(v for v in values if str(v[1]).startswith("'="))
+    assert isinstance(named[3], int | float) and named[3] == pytest.approx(5.75)
 
 
 def test_teams_page_downloads_and_json_twin(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from usage_tracker.web.i18n import LOCALE_DIR, translations
 WEB_DIR = Path(__file__).resolve().parents[2] / "src" / "usage_tracker" / "web"
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2+3", "-A1", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_like_cells_are_quoted(value: str) -> None:
     assert safe_cell(value) == "'" + value
     rows = [{"name": value, "n": -3}]
@@ -30,6 +31,24 @@ def test_formula_like_cells_are_quoted(value: str) -> None:
     assert parsed == [["name", "n"], ["'" + value, "-3"]]
     sheet = load_workbook(io.BytesIO(to_xlsx(rows))).active
     assert sheet is not None and str(sheet["A2"].value).startswith("'")
+
+
+@pytest.mark.parametrize("value", [-3, Decimal("-12.50"), "-12.50", "0.25", "1200"])
+def test_numbers_stay_numbers_negative_ones_included(value: object) -> None:
+    """A credit (a negative amount) must add up in a spreadsheet: never quoted, a number in XLSX."""
+    rows = [{"cost_usd": value}]
+    parsed = list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"))))
+    assert parsed[1] == [str(value)]
+    sheet = load_workbook(io.BytesIO(to_xlsx(rows, money_columns=["cost_usd"]))).active
+    assert sheet is not None
+    cell = sheet["A2"]
+    assert isinstance(cell.value, int | float) and Decimal(str(cell.value)) == Decimal(str(value))
+    assert cell.number_format == "$#,##0.00"
+
+
+def test_text_that_only_looks_numeric_stays_text() -> None:
+    sheet = load_workbook(io.BytesIO(to_xlsx([{"id": "007", "month": "2024-07"}]))).active
+    assert sheet is not None and sheet["A2"].value == "007" and sheet["B2"].value == "2024-07"
 
 
 def test_csv_quotes_commas_quotes_and_newlines() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from typing import Any
@@ -41,14 +39,12 @@ def print_json(data: Any) -> None:
 
 
 def print_csv(rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    buf = io.StringIO()
+    """Rows as CSV on stdout, through the one export writer (formula-safe, numbers as numbers)."""
+    from usage_tracker.services.kit.exports import csv_text
+
     flat = [{k: v for k, v in r.items() if not isinstance(v, list | dict)} for r in rows]
-    writer = csv.DictWriter(buf, fieldnames=list(flat[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(flat)
-    sys.stdout.write(buf.getvalue())
+    if flat:
+        sys.stdout.write(csv_text(flat, newline="\n"))
 
 
 def breakdown_table(

@@ -10,8 +10,6 @@ Entries are only ever added. Callers commit (bulk operations commit per item).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import AuditEntry, Organization
+from usage_tracker.services.kit.exports import csv_text
 
 RESULTS = ("ok", "failed", "skipped")
 EXPORT_FIELDS = (
@@ -169,12 +168,5 @@ def export_audit_json(session: Session, entries: Sequence[AuditEntry]) -> str:
 def export_audit_csv(session: Session, entries: Sequence[AuditEntry]) -> str:
     """CSV with before/after as JSON text in their cells."""
     slugs = org_slugs(session)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for entry in entries:
-        row = audit_to_json(entry, slugs)
-        row["before"] = json.dumps(row["before"]) if row["before"] is not None else ""
-        row["after"] = json.dumps(row["after"]) if row["after"] is not None else ""
-        writer.writerow(row)
-    return buf.getvalue()
+    rows = [audit_to_json(entry, slugs) for entry in entries]
+    return csv_text(rows, EXPORT_FIELDS, newline="\n")

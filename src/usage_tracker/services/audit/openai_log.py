@@ -9,8 +9,6 @@ gives both, newest first, each row tagged with its `source`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import AuditEntry, OpenAIAuditEvent
 from usage_tracker.services.audit.log import audit_to_json, org_slugs
+from usage_tracker.services.kit.exports import csv_text
 
 SOURCES = ("tracker", "openai", "all")
 EXPORT_FIELDS = (
@@ -140,14 +139,8 @@ def export_openai_audit_json(session: Session, events: Sequence[OpenAIAuditEvent
 def export_openai_audit_csv(session: Session, events: Sequence[OpenAIAuditEvent]) -> str:
     """CSV with the whole event as JSON text in its cell."""
     slugs = org_slugs(session)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for event in events:
-        row = openai_audit_to_json(event, slugs)
-        row["event"] = json.dumps(row["event"], sort_keys=True)
-        writer.writerow(row)
-    return buf.getvalue()
+    rows = [openai_audit_to_json(event, slugs) for event in events]
+    return csv_text(rows, EXPORT_FIELDS, newline="\n")
 
 
 def merged_audit_rows(
@@ -174,15 +167,4 @@ def merged_audit_rows(
 
 def export_merged_csv(rows: Sequence[dict[str, Any]]) -> str:
     """Merged rows as CSV: every column either source has, objects as JSON text."""
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
-             for k, v in row.items()}
-        )  # fmt: skip
-    return buf.getvalue()
+    return csv_text(rows, newline="\n")

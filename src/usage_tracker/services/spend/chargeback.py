@@ -3,8 +3,6 @@ team covers, and CSV/XLSX exports. Team spend counts each dollar once (see `team
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -12,7 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Budget, Organization
-from usage_tracker.domain.money import from_nanos, usd_string
+from usage_tracker.domain.money import usd_string
+from usage_tracker.services.kit.exports import csv_text
+from usage_tracker.services.kit.exports import to_xlsx as xlsx_bytes
 from usage_tracker.services.reports.totals import summary
 from usage_tracker.services.reports.types import ReportQuery
 from usage_tracker.services.spend.budget_status import scope_spend
@@ -95,28 +95,11 @@ def showback(session: Session, org: Organization, first: date, last: date) -> Sh
 
 
 def to_csv(result: Showback) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(result.to_json())
-    return buf.getvalue()
+    """CSV text (the one export writer: formula-safe names, amounts as numbers)."""
+    return csv_text(result.to_json(), FIELDS, newline="\n")
 
 
 def to_xlsx(result: Showback) -> bytes:
-    """A workbook with one sheet; amounts are numbers formatted as dollars."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"Showback {result.org}"[:31]
-    sheet.append(list(FIELDS))
-    for row in result.rows:
-        cost = float(from_nanos(row.cost_nanos)) if row.cost_nanos is not None else None
-        sheet.append([row.month, row.team, row.cost_centre, cost, row.share, row.basis,
-                      row.projects, row.users, row.keys])  # fmt: skip
-    for cell in sheet["D"][1:]:
-        cell.number_format = "$#,##0.00"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    """A workbook with one sheet; amounts are numbers shown as dollars."""
+    title = f"Showback {result.org}"
+    return xlsx_bytes(result.to_json(), FIELDS, title, money_columns=("cost_usd",))
