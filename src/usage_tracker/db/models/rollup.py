@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from usage_tracker.db.base import Base, BigIntPK
+from usage_tracker.db.models.usage_metrics import UsageMetricColumns
 
 
 class CostRollup(Base):
@@ -34,7 +35,7 @@ class CostRollup(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class UsageRollup(Base):
+class UsageRollup(UsageMetricColumns, Base):
     __tablename__ = "usage_rollups"
     __table_args__ = (
         Index("ix_usage_rollups_set_grain_period", "record_set_id", "grain", "period"),
@@ -48,27 +49,6 @@ class UsageRollup(Base):
     user_id: Mapped[str | None] = mapped_column(String(64))
     api_key_id: Mapped[str | None] = mapped_column(String(64))
     model: Mapped[str | None] = mapped_column(String(120))
-    num_model_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    num_requests: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_cache_write_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_uncached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_cached_text_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_cached_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_audio_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    input_cached_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    output_image_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    images: Mapped[int] = mapped_column(BigInteger, default=0)
-    characters: Mapped[int] = mapped_column(BigInteger, default=0)
-    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    num_sessions: Mapped[int] = mapped_column(BigInteger, default=0)
-    usage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
