@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from usage_tracker.domain.money import MoneyError, format_usd, from_nanos, to_nanos, usd_string
+from usage_tracker.domain.money import (
+    MoneyError,
+    format_cents,
+    format_unit_price,
+    format_usd,
+    from_nanos,
+    parse_usd,
+    to_nanos,
+    usd_string,
+)
 
 
 def test_float_goes_through_its_repr_not_binary() -> None:
@@ -36,3 +45,24 @@ def test_non_numbers_are_rejected(bad: object) -> None:
 def test_nanos_round_trip_is_exact(value: Decimal) -> None:
     assert from_nanos(to_nanos(value)) == value
     assert Decimal(usd_string(to_nanos(value)) or "") == value
+
+
+@pytest.mark.parametrize(
+    ("text", "nanos"),
+    [("250", 250 * 10**9), ("$1,234.50", 1_234_500_000_000), (" 99.5 ", 99_500_000_000)],
+)
+def test_parse_usd_reads_what_people_type(text: str, nanos: int) -> None:
+    assert parse_usd(text) == nanos
+
+
+@pytest.mark.parametrize("text", ["", "$", "twelve", "1.2.3"])
+def test_parse_usd_refuses_what_is_not_an_amount(text: str) -> None:
+    with pytest.raises(MoneyError):
+        parse_usd(text)
+
+
+def test_cents_and_unit_prices_format_through_one_home() -> None:
+    assert format_cents(123456) == "$1,234.56"
+    assert format_cents(-50) == "-$0.50"
+    assert format_unit_price(7_600_000) == "$0.0076"
+    assert format_unit_price(None) == "—"

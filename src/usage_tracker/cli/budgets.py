@@ -17,7 +17,7 @@ from usage_tracker.cli.governance_common import actor, client_for
 from usage_tracker.cli.render import print_json, print_table
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
-from usage_tracker.domain.money import MoneyError, format_usd, to_nanos
+from usage_tracker.domain.money import MoneyError, format_usd, parse_usd, to_nanos
 from usage_tracker.services.orgs.organizations import ensure_organization
 from usage_tracker.services.spend import enforcement
 from usage_tracker.services.spend.budget_status import evaluate_budget
@@ -70,7 +70,7 @@ def _org(slug: str | None) -> Iterator[tuple[Session, Organization]]:
 
 def _amount(text: str) -> int:
     try:
-        return to_nanos(text.strip().lstrip("$").replace(",", ""))
+        return parse_usd(text)
     except MoneyError as exc:
         raise fail(f"--amount must be dollars like 250 or 99.50, got {text!r}") from exc
 
@@ -166,7 +166,8 @@ def list_command(org: str | None = ORG, fmt: Fmt = FORMAT) -> None:
     for name in ("Org", "Scope", "Id", "Amount", "Period", "Zone", "Thresholds", "Enforce"):
         table.add_column(name)
     for d in data:
-        table.add_row(d["org"], d["scope"], d["id"], f"${d['amount_usd']}", d["period"],
+        amount = format_usd(to_nanos(d["amount_usd"]))
+        table.add_row(d["org"], d["scope"], d["id"], amount, d["period"],
                       d["timezone"], ",".join(map(str, d["thresholds"])), d["enforce"])  # fmt: skip
     print_table(table)
 

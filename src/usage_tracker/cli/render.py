@@ -9,7 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from usage_tracker.cli.context import console
-from usage_tracker.domain.money import format_usd, from_nanos
+from usage_tracker.domain.money import format_unit_price, format_usd
 from usage_tracker.services.reports.types import KEY_COLUMN, BreakdownRow, Metrics
 
 _TITLES = {
@@ -31,7 +31,7 @@ def _n(value: int) -> str:
 
 def _per_request(nanos: int | None) -> str:
     """Cost per request to a tenth of a cent's hundredth: $0.0076."""
-    return "—" if nanos is None else f"${from_nanos(nanos):.4f}"
+    return format_unit_price(nanos)
 
 
 def print_json(data: Any) -> None:

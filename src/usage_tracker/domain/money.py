@@ -64,3 +64,25 @@ def format_usd(nanos: int | None, *, cents: bool = True) -> str:
     amount = usd_cents(nanos) if cents else from_nanos(nanos)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}" if cents else f"{sign}${abs(amount):,}"
+
+
+def format_cents(cents: int | None) -> str:
+    """An amount in whole cents (OpenAI's spend limits), shown as `$1,234.56`."""
+    return format_usd(None if cents is None else int(cents) * (NANOS_PER_UNIT // 100))
+
+
+def format_unit_price(nanos: int | None) -> str:
+    """A small amount such as a cost per request, to four decimals: `$0.0076`; `—` for unknown."""
+    if nanos is None:
+        return "—"
+    amount = from_nanos(nanos).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,}"
+
+
+def parse_usd(text: str) -> int:
+    """Dollars as people type them (`250`, `$1,234.50`) to nano-dollars; MoneyError otherwise."""
+    cleaned = text.strip().removeprefix("$").replace(",", "").strip()
+    if not cleaned:
+        raise MoneyError(f"expected an amount of dollars, got {text!r}")
+    return to_nanos(cleaned)

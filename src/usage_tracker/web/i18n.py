@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from fastapi import Request
 
-from usage_tracker.domain.money import NANOS_PER_UNIT
+from usage_tracker.domain.money import NANOS_PER_UNIT, from_nanos
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "ko": "한국어"}
@@ -63,7 +63,7 @@ class Formatter:
     def money(self, nanos: int | None) -> str:
         if nanos is None:
             return "—"
-        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        usd = from_nanos(nanos)
         if self.currency == "KRW" and self.krw_per_usd:
             return str(format_currency(usd * self.krw_per_usd, "KRW", locale=self.locale))
         return str(format_currency(usd, "USD", locale=self.locale))
@@ -71,14 +71,14 @@ class Formatter:
     def usd(self, nanos: int | None) -> str:
         if nanos is None:
             return "—"
-        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        usd = from_nanos(nanos)
         return str(format_currency(usd, "USD", locale=self.locale))
 
     def unit_price(self, nanos: int | None) -> str:
         """A small amount such as a cost per request, to four decimals ($0.0076)."""
         if nanos is None:
             return "—"
-        usd = Decimal(int(nanos)) / NANOS_PER_UNIT
+        usd = from_nanos(nanos)
         return str(
             format_currency(
                 usd, "USD", format="¤#,##0.0000", currency_digits=False, locale=self.locale

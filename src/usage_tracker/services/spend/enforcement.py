@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Budget, BulkOperation, EnforcementAction, Organization
+from usage_tracker.domain.money import format_cents
 from usage_tracker.openai_admin import AdminApiError, get_project_spend_limit
 from usage_tracker.openai_admin.spend import delete_project_spend_limit, set_project_spend_limit
 from usage_tracker.services.audit.log import record_audit
@@ -60,7 +61,7 @@ def preview(budget: Budget, state: BudgetState | None = None) -> list[str]:
     targets = targets_for(budget)
     if budget.enforce == "spend-limit":
         cents = _limit_cents(state) if state else None
-        at = f"${cents / 100:,.2f}" if cents is not None else "the spend so far"
+        at = format_cents(cents) if cents is not None else "the spend so far"
         return [f"Set OpenAI's hard monthly spend limit of project {targets[0]} to {at}",
                 "Undone when the next period starts: the previous limit comes back."]  # fmt: skip
     if budget.enforce == "disable":

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
-from usage_tracker.domain.money import MoneyError, to_nanos
+from usage_tracker.domain.money import MoneyError, format_cents, parse_usd
 from usage_tracker.domain.periods import PeriodError
 from usage_tracker.services.orgs.credentials import CredentialError
 from usage_tracker.services.orgs.organizations import Organization
@@ -94,7 +94,7 @@ class BulkForm(BaseModel):
 
 def dollars(text: str) -> int:
     try:
-        return to_nanos(text.strip().lstrip("$").replace(",", "") or "0")
+        return parse_usd(text) if text.strip() else 0
     except MoneyError:
         raise BudgetError(f"amounts are dollars like 250 or 99.50, got {text!r}") from None
 
@@ -119,9 +119,9 @@ def _mirror_lines(spec: BudgetSpec) -> list[str]:
         return []
     probe = Budget(amount_nanos=spec.amount_nanos)
     cents = budget_cents(probe)
-    alerts = ", ".join(f"${budget_cents(probe, t) / 100:,.2f}" for t in spec.thresholds)
+    alerts = ", ".join(format_cents(budget_cents(probe, t)) for t in spec.thresholds)
     return [
-        f"OpenAI: project {spec.scope_id} hard spend limit → ${cents / 100:,.2f} per month",
+        f"OpenAI: project {spec.scope_id} hard spend limit → {format_cents(cents)} per month",
         f"OpenAI: e-mail spend alerts at {alerts}",
     ]
 
@@ -188,7 +188,7 @@ def _client_or_none(
 def mirror_message(r: MirrorResult) -> str:
     done = []
     if r.limit_cents is not None:
-        done.append(f"OpenAI spend limit ${r.limit_cents / 100:,.2f}")
+        done.append(f"OpenAI spend limit {format_cents(r.limit_cents)}")
     if r.alerts_created:
         done.append(f"{len(r.alerts_created)} spend alert(s) added")
     return "; ".join(done + r.errors) or "nothing to mirror"
