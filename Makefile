@@ -64,7 +64,7 @@ lint: $(STAMP) ## ruff check, ruff format --check, mypy, import contracts (lint-
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 
 fmt: $(STAMP) ## Format and autofix
 	$(BIN)/ruff format src tests benchmarks
