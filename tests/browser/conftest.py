@@ -66,7 +66,7 @@ def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts slowly
         while True:
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=1) as response:

@@ -24,7 +24,7 @@ def test_set_a_budget_and_see_its_burn(page: Page, server: str) -> None:
     page.locator("[data-confirm]").click()
     expect(page.locator('[data-flash="ok"]')).to_be_visible()
     expect(page.locator('[data-chart="chart-burn"][data-drawn]')).to_have_count(1, timeout=15_000)
-    assert page.locator(".plot svg.main-svg").count() > 0
+    assert page.locator(".plot svg.chart-svg").count() > 0
     page.goto(server + "/budgets")
     row = page.locator('tr[data-budget="project:proj_browser"]')
     expect(row).to_have_count(1)

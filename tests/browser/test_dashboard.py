@@ -43,7 +43,7 @@ def test_expand_user_row_draws_its_chart(page: Page, server: str) -> None:
     expect(first).to_have_attribute("aria-expanded", "true")
     detail = page.locator("tr.detail:not([hidden]) .plot[data-drawn]")
     expect(detail).to_have_count(1, timeout=15_000)
-    assert page.locator("tr.detail:not([hidden]) svg.main-svg").count() > 0
+    assert page.locator("tr.detail:not([hidden]) svg.chart-svg").count() > 0
     cost_header = page.locator("#users-table thead th").nth(1)
     expect(cost_header).to_have_attribute("aria-sort", "descending")
     cost_header.locator("button").click()

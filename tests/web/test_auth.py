@@ -106,6 +106,8 @@ def test_security_headers_and_csp(anon: TestClient) -> None:
     csp = headers["content-security-policy"]
     script_src = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
     assert script_src.strip() == "script-src 'self'"
+    style_src = next(p for p in csp.split(";") if p.strip().startswith("style-src"))
+    assert style_src.strip() == "style-src 'self'"  # no inline style (charts use classes)
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"

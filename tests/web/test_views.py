@@ -196,4 +196,5 @@ def test_chart_data_is_json_in_the_page(admin: TestClient, loaded: str) -> None:
     html = admin.get("/?range=custom&since=2020-01-01&until=2029-12-31").text
     blob = html.split('<script type="application/json" id="chart-daily">')[1].split("</script>")[0]
     spec = json.loads(blob)
-    assert spec["data"] and spec["layout"]["barmode"] == "stack"
+    assert spec["kind"] == "bar" and spec["stacked"] and spec["bands"]["dates"]
+    assert spec["series"] and spec["values"] == {"title": "Cost ($)", "unit": "money"}

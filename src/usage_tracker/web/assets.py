@@ -8,11 +8,9 @@ import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import plotly
 from fastapi import APIRouter, HTTPException, Request, Response
 
 STATIC_DIR = Path(__file__).parent / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 @dataclass
@@ -34,7 +32,6 @@ class Asset:
 class Assets:
     def __init__(self) -> None:
         files = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
-        files["plotly.min.js"] = PLOTLY_JS
         self.files: dict[str, Asset] = {}
         for name, path in files.items():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

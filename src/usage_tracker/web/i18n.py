@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from fastapi import Request
 
 from usage_tracker.domain.money import NANOS_PER_UNIT, from_nanos
@@ -96,6 +96,15 @@ class Formatter:
 
     def day(self, value: date | None, fmt: str = "medium") -> str:
         return "—" if value is None else str(format_date(value, format=fmt, locale=self.locale))
+
+    @property
+    def locale_tag(self) -> str:
+        """The BCP 47 tag ("en-US", "ko-KR") the browser's Intl formats charts with."""
+        return self.locale.replace("_", "-")
+
+    def currency_symbol(self) -> str:
+        """The display currency's symbol in this locale: "$" in English, "US$" in Korean."""
+        return str(get_currency_symbol(self.currency, locale=self.locale))
 
     def chart_amount(self, nanos: int | None) -> float:
         """Amount in the display currency as a float, for chart axes only (never for sums)."""

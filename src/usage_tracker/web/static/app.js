@@ -1,6 +1,6 @@
-/* OpenAI Usage Tracker: draws charts from <script type="application/json">, sorts and searches
-   tables, expands rows, uploads files, follows running bulk operations. No inline script
-   anywhere; no external requests. */
+/* OpenAI Usage Tracker: sorts and searches tables, expands rows (drawing their charts with
+   charts.js), uploads files, follows running bulk operations. No inline script anywhere; no
+   external requests. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -10,50 +10,9 @@
   };
   var i18n = {};
 
-  function cssVar(name) {
-    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  }
-
-  function draw(el, spec) {
-    if (!window.Plotly || !spec) return;
-    var layout = Object.assign(
-      {
-        autosize: true,
-        margin: { t: 8, r: 8, b: 40, l: 56 },
-        paper_bgcolor: "rgba(0,0,0,0)",
-        plot_bgcolor: "rgba(0,0,0,0)",
-        font: { color: cssVar("--text"), family: "system-ui, sans-serif" },
-        legend: { orientation: "h", y: -0.2 },
-        xaxis: {},
-        yaxis: {},
-      },
-      spec.layout || {}
-    );
-    layout.xaxis = Object.assign({ gridcolor: cssVar("--border") }, layout.xaxis);
-    layout.yaxis = Object.assign({ gridcolor: cssVar("--border") }, layout.yaxis);
-    var config = {
-      responsive: true,
-      displaylogo: false,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud", "sendDataToCloud"],
-      toImageButtonOptions: { format: "png", filename: el.getAttribute("data-chart") || "chart" },
-    };
-    window.Plotly.react(el, spec.data, layout, config).then(function () {
-      el.setAttribute("data-drawn", "true");
-    });
-  }
-
+  /* Charts are drawn by charts.js, which only pages with a chart load. */
   function drawAll(root) {
-    root.querySelectorAll("[data-chart]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-chart"));
-      if (source) draw(el, JSON.parse(source.textContent));
-    });
-  }
-
-  function redrawForTheme() {
-    document.querySelectorAll("[data-drawn]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-chart"));
-      if (source) draw(el, JSON.parse(source.textContent));
-    });
+    if (window.UsageCharts) window.UsageCharts.drawAll(root);
   }
 
   /* Sortable tables: header buttons, aria-sort; detail rows travel with their row. */
@@ -284,7 +243,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById("i18n");
     if (source) i18n = JSON.parse(source.textContent);
-    drawAll(document);
     setupUpload();
     setupDrawer();
     setupOperation();
@@ -301,13 +259,9 @@
       select.addEventListener("change", function () {
         if (select.hasAttribute("data-theme-select")) {
           document.documentElement.setAttribute("data-theme", select.value);
-          redrawForTheme();
         }
         select.form.submit();
       });
     });
-    if (window.matchMedia) {
-      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawForTheme);
-    }
   });
 })();

@@ -39,8 +39,8 @@ def overview(request: Request, viewer: PageViewer, db: DbSession, stack: str = "
     data = views.overview(
         db, state.filters.query, state.dims, stack, page=True, first_day=first_day
     )
-    chart = charts.stacked_daily(data.daily, fmt, data.split_labels, _("Other"), _("Cost"))
-    models = charts.ranking(data.top_models or [], fmt, _("(none)"))
+    chart = charts.stacked_daily(data.daily, fmt, _, data.split_labels)
+    models = charts.ranking(data.top_models or [], fmt, _, "model")
     return _page(
         request,
         viewer,
@@ -85,7 +85,7 @@ def _table_page(
     extra: dict[str, Any] = {
         "table": table,
         "top": top,
-        "ranking_chart": charts.ranking(table.rows[:top], fmt, _("(none)")),
+        "ranking_chart": charts.ranking(table.rows[:top], fmt, _, by),
     }
     if view == "projects":
         extra["efficiency"] = views.efficiency(table.rows)[:top]
@@ -94,10 +94,9 @@ def _table_page(
         keys = (row.key for row in table.rows)
         extra["owners"] = key_owners(db, keys, state.filters.org)
     if view == "models":
-        names = {"input": _("Input"), "cached": _("Cached input"), "output": _("Output")}
-        extra["kinds_chart"] = charts.token_kinds(table.rows[:20], names)
+        extra["kinds_chart"] = charts.token_kinds(table.rows[:20], fmt, _)
         trend = views.overview_daily(db, state.filters.query, "model")
-        extra["trend_chart"] = charts.stacked_daily(trend, fmt, {}, _("Other"), _("Cost"))
+        extra["trend_chart"] = charts.stacked_daily(trend, fmt, _)
     return _page(request, viewer, db, view, state, extra)
 
 
@@ -113,7 +112,7 @@ def detail(request: Request, viewer: PageViewer, db: DbSession, view: str, key: 
     ctx = page_context(request, viewer)
     fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
     data = views.detail(db, state.filters.query, by, key, state.dims)
-    chart = charts.stacked_daily(data.daily, fmt, {}, _("Other"), _("Cost"))
+    chart = charts.stacked_daily(data.daily, fmt, _)
     return render(
         request,
         "views/_detail.html",

@@ -22,8 +22,8 @@ from usage_tracker.services.spend.budget_status import BudgetState, evaluate_bud
 from usage_tracker.services.spend.budgets import Budget, budget_history, list_budgets
 from usage_tracker.services.spend.evaluation import alert_history
 from usage_tracker.services.spend.openai_mirror import openai_controls
+from usage_tracker.web import charts
 from usage_tracker.web.deps import DbSession, PageViewer
-from usage_tracker.web.i18n import Formatter
 from usage_tracker.web.render import gettext_for, page_context
 from usage_tracker.web.routes.spend.common import get_budget_or_404, org_choices, spend_page
 
@@ -49,39 +49,6 @@ def keep(state: BudgetState, status: str | None) -> bool:
     if status == "at-risk":
         return state.at_risk
     return True
-
-
-def burn_chart(state: BudgetState, fmt: Formatter, names: dict[str, str]) -> dict[str, Any]:
-    """Cumulative spend (actual, then forecast dashed) against the budget line."""
-    actual_x: list[str] = []
-    actual_y: list[float] = []
-    ahead_x: list[str] = []
-    ahead_y: list[float] = []
-    total = 0
-    for day, nanos, projected in state.daily:
-        total += nanos
-        if not projected:
-            actual_x.append(day.isoformat())
-            actual_y.append(fmt.chart_amount(total))
-        else:
-            if not ahead_x and actual_x:
-                ahead_x.append(actual_x[-1])
-                ahead_y.append(actual_y[-1])
-            ahead_x.append(day.isoformat())
-            ahead_y.append(fmt.chart_amount(total))
-    ends = [state.utc_since.isoformat(), state.utc_until.isoformat()]
-    line = fmt.chart_amount(state.budget_nanos)
-    return {
-        "data": [
-            {"type": "scatter", "mode": "lines", "name": names["spent"], "x": actual_x,
-             "y": actual_y, "fill": "tozeroy"},
-            {"type": "scatter", "mode": "lines", "name": names["forecast"], "x": ahead_x,
-             "y": ahead_y, "line": {"dash": "dash"}},
-            {"type": "scatter", "mode": "lines", "name": names["budget"], "x": ends,
-             "y": [line, line], "line": {"dash": "dot", "color": "#d62728"}},
-        ],
-        "layout": {"xaxis": {"type": "date"}, "yaxis": {"rangemode": "tozero"}},
-    }  # fmt: skip
 
 
 @router.get("/budgets", name="budgets:list")
@@ -127,10 +94,9 @@ def detail_page(
     budget, org = get_budget_or_404(db, budget_id)
     state = evaluate_budget(db, org, budget)
     ctx = page_context(request, viewer)
-    _ = gettext_for(ctx["lang"])
-    names = {"spent": _("Spent"), "forecast": _("Forecast"), "budget": _("Budget")}
+    chart = charts.burn(state, ctx["fmt"], gettext_for(ctx["lang"]))
     return spend_page(request, viewer, db, "budgets", "budgets/detail.html", detail_context(
-        db, org, budget, state, burn_chart(state, ctx["fmt"], names)
+        db, org, budget, state, chart
     ))  # fmt: skip
 
 
