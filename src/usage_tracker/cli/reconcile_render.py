@@ -42,6 +42,9 @@ def print_reconciliation(r: Reconciliation, top: int) -> None:
     if r.unpriced_models:
         console.print(f"  Unpriced (estimate unknown): {', '.join(r.unpriced_models)} — set "
                       "prices with `usage-tracker prices set`", highlight=False)  # fmt: skip
+    for line in r.unpriced_lines:
+        unit = f" ({line.quantity_unit})" if line.quantity_unit else ""
+        console.print(f"  Not priced, {line.reason}: {line.line_item}{unit}", highlight=False)
     worst = sorted(r.rows, key=lambda x: -abs(x.drift_pct or 0))[:top]
     table = Table(title="Largest drift (day × project × model)", title_justify="left",
                   header_style="bold")  # fmt: skip

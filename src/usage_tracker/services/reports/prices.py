@@ -2,7 +2,9 @@
 
 Where a price comes from, best first:
 1. derived — the organization's own cost line items: amount ÷ quantity over its most recent
-   30 days of costs (what it was really billed per token, image, second or character);
+   30 days of costs (what it was really billed per token, image, second or character), the
+   quantity read in its `quantity_unit` (per 1,000 tokens, minutes, … — `domain/units`); a line
+   whose unit is unknown is left out and listed (`services/reports/unpriced`);
 2. manual — set with `usage-tracker prices set` (installation-wide);
 3. shipped — `domain/price_table.py`.
 Token kinds (input, cached_input, output) are priced per 1M tokens; images, seconds and
@@ -21,6 +23,13 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import CostRecord, Price, RecordSet
 from usage_tracker.domain.endpoints import COSTS
 from usage_tracker.domain.price_table import TOKEN_PRICES_PER_MILLION, UNIT_PRICES
+from usage_tracker.domain.units import (
+    CHARACTERS,
+    IMAGES,
+    SECONDS,
+    TOKENS,
+    base_quantity,
+)
 
 TOKEN_KINDS = ("input", "cached_input", "output")
 UNIT_KINDS = {"images": "image", "seconds": "second", "characters": "character"}
@@ -34,8 +43,6 @@ _KIND_ALIASES = {
     "duration_seconds": "seconds",
     "character": "characters",
 }
-_UNIT_KIND = {"images": "images", "image": "images", "seconds": "seconds", "second": "seconds"}
-_UNIT_KIND |= {"duration_seconds": "seconds", "characters": "characters", "character": "characters"}
 _SOURCE_RANK = {"shipped": 0, "manual": 1, "derived": 2}
 
 
@@ -140,13 +147,14 @@ def set_price(session: Session, model: str, kind: str, usd: str) -> UnitPrice:
     return UnitPrice(model, kind, value, "manual")
 
 
-def _kind_of(token_kind: str | None, quantity_unit: str | None) -> str | None:
-    if token_kind in TOKEN_KINDS:
-        return token_kind
-    for candidate in (token_kind, quantity_unit):
-        if candidate and candidate.lower() in _UNIT_KIND:
-            return _UNIT_KIND[candidate.lower()]
-    return None
+_BASE_KIND = {IMAGES: "images", SECONDS: "seconds", CHARACTERS: "characters"}
+
+
+def _kind_of(token_kind: str | None, base_unit: str) -> str | None:
+    """The price kind a cost line's quantity prices, or None (not a kind prices know)."""
+    if base_unit == TOKENS:
+        return token_kind if token_kind in TOKEN_KINDS else None
+    return _BASE_KIND.get(base_unit)
 
 
 def derive_prices(session: Session, organization_id: int) -> int:
@@ -180,11 +188,14 @@ def derive_prices(session: Session, organization_id: int) -> int:
     )
     found: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for model, token_kind, unit, nanos, quantity in session.execute(query):
-        kind = _kind_of(token_kind, unit)
-        if kind is None or model is None or not quantity:
+        based = base_quantity(unit, float(quantity) if quantity is not None else None)
+        if based is None or model is None or not based[1]:
+            continue  # an unknown unit leaves the line unpriced (reports/unpriced lists it)
+        kind = _kind_of(token_kind, based[0])
+        if kind is None:
             continue
         total, qty = found.get((model, kind), (0, Decimal(0)))
-        found[(model, kind)] = (total + int(nanos), qty + Decimal(repr(float(quantity))))
+        found[(model, kind)] = (total + int(nanos), qty + based[1])
     for (model, kind), (nanos, qty) in found.items():
         per_quantity = Decimal(nanos) / qty / Decimal(1_000_000_000)
         usd = per_quantity * MILLION if kind in TOKEN_KINDS else per_quantity

@@ -22,6 +22,7 @@ from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import candidate_sets, choose, rollup_condition
 from usage_tracker.services.reports.estimates import Estimate, usage_cells
 from usage_tracker.services.reports.types import ReportQuery
+from usage_tracker.services.reports.unpriced import UnpricedLine, unpriced_lines
 
 TOLERANCE = 0.01  # |drift| within 1% counts as reconciled (see docs/sync.md)
 ALLOCATION_LABEL = (
@@ -91,6 +92,7 @@ class Reconciliation:
     rows: list[ReconRow]
     users: list[Allocation]
     api_keys: list[Allocation]
+    unpriced_lines: list[UnpricedLine] = field(default_factory=list)
 
     @property
     def billed_nanos(self) -> int:
@@ -129,6 +131,7 @@ class Reconciliation:
             "tolerance_pct": TOLERANCE * 100,
             "within_tolerance": self.within_tolerance,
             "unpriced_models": self.unpriced_models,
+            "unpriced_line_items": [u.to_json() for u in self.unpriced_lines],
             "rows": [r.to_json() for r in self.rows],
             "allocation": {
                 "label": ALLOCATION_LABEL,
@@ -200,4 +203,5 @@ def reconcile(session: Session, q: ReportQuery) -> Reconciliation:
         row.estimate.add(cell)
     ordered = sorted(rows.values(), key=lambda r: (r.day, r.project_id or "", r.model or ""))
     return Reconciliation(q, ordered, _allocate(session, q, billed, "user"),
-                          _allocate(session, q, billed, "api_key"))  # fmt: skip
+                          _allocate(session, q, billed, "api_key"),
+                          unpriced_lines(session, q.org))  # fmt: skip
