@@ -118,6 +118,13 @@ def summary_command(
         f"Models {result.models}",
         highlight=False,
     )
+    if result.tools:  # their own counts: never part of Requests
+        tools = " · ".join(
+            f"{t.endpoint.replace('_', ' ')} {t.count:,} {t.unit}"
+            + (" (largest day)" if t.combine == "peak" else "")
+            for t in result.tools
+        )
+        console.print(f"  Tools         {tools}", highlight=False)
 
 
 def _breakdown_command(by: str, title: str, default_top: int | None = None) -> Callable[..., None]:

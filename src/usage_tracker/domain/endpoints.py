@@ -131,6 +131,25 @@ USAGE_ENDPOINTS: dict[str, UsageEndpoint] = {
     )
 }
 
+# Endpoints whose `num_model_requests` are model requests: "Requests" in every total adds
+# these only. Tool endpoints count calls, sessions or stored bytes of their own (TOOL_COUNTS),
+# shown apart and never added to model requests.
+MODEL_ENDPOINTS: tuple[str, ...] = (
+    "completions",
+    "embeddings",
+    "moderations",
+    "images",
+    "audio_speeches",
+    "audio_transcriptions",
+)
+# Tool endpoint → (the metric it counts, its unit, how days combine: "sum" or "peak").
+TOOL_COUNTS: dict[str, tuple[str, str, str]] = {
+    "web_search_calls": ("num_requests", "calls", "sum"),
+    "file_search_calls": ("num_requests", "calls", "sum"),
+    "code_interpreter_sessions": ("num_sessions", "sessions", "sum"),
+    "vector_stores": ("usage_bytes", "bytes", "peak"),
+}
+
 ENDPOINT_BY_OBJECT: dict[str, UsageEndpoint] = {e.object: e for e in USAGE_ENDPOINTS.values()}
 # The metrics each endpoint never reports (the ledger stores them as 0).
 ABSENT_METRICS: dict[str, tuple[str, ...]] = {

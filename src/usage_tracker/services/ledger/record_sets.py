@@ -54,7 +54,10 @@ def candidate_sets(
     org: str | None,
     required: Iterable[str],
     endpoint: str | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> list[SetInfo]:
+    """Record sets of costs (or of usage: of `endpoint`, else of `kinds`) grouped by at least
+    `required`."""
     need = frozenset(required)
     query = select(RecordSet).join(Organization, Organization.id == RecordSet.organization_id)
     query = query.where(RecordSet.kind == COSTS) if costs else query.where(RecordSet.kind != COSTS)
@@ -62,6 +65,8 @@ def candidate_sets(
         query = query.where(Organization.slug == org)
     if endpoint and not costs:
         query = query.where(RecordSet.kind == endpoint)
+    elif kinds is not None and not costs:
+        query = query.where(RecordSet.kind.in_(list(kinds)))
     out = []
     for rs in session.scalars(query):
         grouping = frozenset(g for g in rs.grouping.split(",") if g)

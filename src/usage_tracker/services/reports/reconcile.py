@@ -20,6 +20,7 @@ from usage_tracker.db.models import CostRollup
 from usage_tracker.domain.money import usd_string
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import candidate_sets, choose, rollup_condition
+from usage_tracker.services.reports.attribution import allocate, base_choices, chosen_days
 from usage_tracker.services.reports.estimates import Estimate, usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 from usage_tracker.services.reports.unpriced import UnpricedLine, unpriced_lines
@@ -156,34 +157,14 @@ def _billed(session: Session, q: ReportQuery) -> dict[Key, int]:
     return {(d, p, m): int(n or 0) for d, p, m, n in session.execute(query)}
 
 
-def _weight(cell_estimate: int | None, metrics: dict[str, int]) -> int:
-    if cell_estimate is not None:
-        return cell_estimate
-    return metrics["input_tokens"] + metrics["output_tokens"] + metrics["images"] + \
-        metrics["seconds"] + metrics["characters"]  # fmt: skip
-
-
-def _allocate(
-    session: Session, q: ReportQuery, billed: dict[Key, int], dim: str
-) -> list[Allocation]:
-    weights: dict[Key, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
-    for cell in usage_cells(session, q, ("day", "project", "model", dim)):
-        day, project, model, who = cell.key
-        weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
+def _allocate(session: Session, q: ReportQuery, dim: str) -> list[Allocation]:
+    """Every day's billed cost allocated to `dim` (services/reports/attribution: the same
+    allocation the users and keys views use where no cost data has the dimension)."""
+    base = base_choices(session, q)
+    parts = allocate(session, q, dim, chosen_days(base), base).parts
     totals: dict[str | None, int] = defaultdict(int)
-    for key, amount in billed.items():
-        shares = {k: w for k, w in weights.get(key, {}).items() if w > 0}
-        whole = sum(shares.values())
-        if not whole:
-            totals["(no usage data)"] += amount
-            continue
-        given = 0
-        ordered = sorted(shares.items(), key=lambda kv: -kv[1])
-        for who, w in ordered:
-            part = amount * w // whole
-            totals[who] += part
-            given += part
-        totals[ordered[0][0]] += amount - given  # the rounding remainder, to the largest
+    for part in parts:
+        totals[part.key if part.key is not None else "(no usage data)"] += part.nanos
     grand = sum(totals.values())
     names = labels(session, dim, (k for k in totals if k))
     out = [
@@ -202,6 +183,6 @@ def reconcile(session: Session, q: ReportQuery) -> Reconciliation:
         row = rows.get(key) or rows.setdefault(key, ReconRow(*key))
         row.estimate.add(cell)
     ordered = sorted(rows.values(), key=lambda r: (r.day, r.project_id or "", r.model or ""))
-    return Reconciliation(q, ordered, _allocate(session, q, billed, "user"),
-                          _allocate(session, q, billed, "api_key"),
+    return Reconciliation(q, ordered, _allocate(session, q, "user"),
+                          _allocate(session, q, "api_key"),
                           unpriced_lines(session, q.org))  # fmt: skip

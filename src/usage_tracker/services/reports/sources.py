@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostRollup, RecordSetDay, UsageRollup
 from usage_tracker.db.queries.rollups import month_end
+from usage_tracker.domain.endpoints import MODEL_ENDPOINTS
 from usage_tracker.services.ledger.record_sets import (
     Choice,
     candidate_sets,
@@ -79,17 +80,35 @@ def cost_choices(
 def usage_choices(
     session: Session, q: ReportQuery, dims: set[str], months: bool = True
 ) -> list[Choice] | None:
-    """None when usage cannot answer (line items, or no record set has the dimensions)."""
-    if "line_item" in dims:
+    """None when usage cannot answer (line items, a tool endpoint, or no record set has the
+    dimensions). Model endpoints only: tool endpoints' counts are never model requests."""
+    if "line_item" in dims or (q.endpoint is not None and q.endpoint not in MODEL_ENDPOINTS):
         return None
     wanted = dims | set(filters(q))
     if any(d in NEEDS_COST and d not in NEEDS_USAGE for d in wanted):
         return None
     required = {NEEDS_USAGE[d] for d in wanted if d in NEEDS_USAGE}
-    sets = candidate_sets(session, costs=False, org=q.org, required=required, endpoint=q.endpoint)
+    sets = candidate_sets(
+        session, costs=False, org=q.org, required=required, endpoint=q.endpoint,
+        kinds=MODEL_ENDPOINTS,
+    )  # fmt: skip
     if not sets:
         return None
     return choose(session, sets, q.since, q.until, months=months)
+
+
+def tool_choices(session: Session, q: ReportQuery, endpoint: str) -> list[Choice] | None:
+    """Day choices of one tool endpoint for the query's filters (None: it cannot answer)."""
+    if q.endpoint is not None and q.endpoint != endpoint:
+        return None
+    wanted = set(filters(q))
+    if any(d not in NEEDS_USAGE for d in wanted):
+        return None
+    required = {NEEDS_USAGE[d] for d in wanted}
+    sets = candidate_sets(session, costs=False, org=q.org, required=required, endpoint=endpoint)
+    if not sets:
+        return None
+    return choose(session, sets, q.since, q.until, months=False)
 
 
 def row_conditions(table: Any, choices: list[Choice], q: ReportQuery, costs: bool) -> list[Any]:

@@ -18,6 +18,15 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import CostRollup, UsageRollup
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import Choice
+from usage_tracker.services.reports.attribution import (
+    NOT_ATTRIBUTED,
+    Allocated,
+    Allocation,
+    allocate,
+    attributed_dimension,
+    base_choices,
+    chosen_days,
+)
 from usage_tracker.services.reports.estimates import METRICS as ESTIMATE_METRICS
 from usage_tracker.services.reports.estimates import SharedUsage, add_estimates
 from usage_tracker.services.reports.sources import (
@@ -29,6 +38,7 @@ from usage_tracker.services.reports.sources import (
     usage_choices,
     use_day_totals,
 )
+from usage_tracker.services.reports.tools import tool_counts
 from usage_tracker.services.reports.types import (
     DIMENSIONS,
     TIME_DIMENSIONS,
@@ -61,6 +71,9 @@ def summary(session: Session, q: ReportQuery) -> Summary:
         where = [day_condition(cost)] if use_days else row_conditions(CostRollup, cost, q, True)
         total = session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where))
         out.cost_nanos = int(total or 0)
+    allocation = _allocation(session, q, set())
+    if allocation is not None and allocation.parts:
+        out.add_cost(sum(a.nanos for a in allocation.parts))
     usage = usage_choices(session, q, set())
     if usage:
         _, columns = totals_table(False, use_days)
@@ -75,6 +88,7 @@ def summary(session: Session, q: ReportQuery) -> Summary:
     out.projects = len(found["project"])
     out.models = len(found["model"])
     add_estimates(session, q, None, [out])
+    out.tools = tool_counts(session, q)
     return out
 
 
@@ -129,6 +143,11 @@ def breakdown(
     cost = cost_choices(session, q, dims, months)
     if cost is not None:
         _collect(session, q, cost, True, by, split, rows)
+    allocation = _allocation(session, q, dims) if by not in ("line_item", "endpoint") else None
+    if allocation is not None:
+        _add_allocated(allocation, by, split, rows)
+    answered = cost is not None or bool(allocation and allocation.parts)
+    if answered:
         for row in rows.values():
             row.cost_nanos = row.cost_nanos or 0
     usage = usage_choices(session, q, {by} - set(TIME_DIMENSIONS), months)
@@ -138,9 +157,14 @@ def breakdown(
             shared = SharedUsage(usage)  # the estimate reuses this pass when it can
         _collect(session, q, usage, False, by, None, rows, shared)
     result = list(rows.values())
-    if cost is not None:
+    if answered:
         for row in result:
             row.cost_nanos = row.cost_nanos or 0
+    if allocation is not None and by == "day" and (q.user or q.api_key):
+        for day in allocation.unknown_days:  # billed, but nothing to tell this one's part by
+            rows.setdefault(day.isoformat(), BreakdownRow(key=day.isoformat()))
+            rows[day.isoformat()].cost_nanos = None
+        result = list(rows.values())
     total = sum(r.cost_nanos or 0 for r in result)
     for row in result:
         row.share = (row.cost_nanos or 0) / total if total and row.cost_nanos is not None else None
@@ -156,7 +180,38 @@ def breakdown(
         names = labels(session, by, (r.key for r in result))
         for row in result:
             row.label = names.get(row.key or "")
+            if row.key is None and by in NOT_ATTRIBUTED and answered:
+                row.label = NOT_ATTRIBUTED[by]
     return result
+
+
+def _allocation(session: Session, q: ReportQuery, dims: set[str]) -> Allocation | None:
+    """Billed cost allocated to users (or keys) on the days no cost data has them."""
+    dim = attributed_dimension(q, dims)
+    if dim is None:
+        return None
+    with_dim = cost_choices(session, q, dims, months=False)
+    base = base_choices(session, q)
+    uncovered = chosen_days(base) - chosen_days(with_dim)
+    return allocate(session, q, dim, uncovered, base)
+
+
+def _allocated_key(dim: str | None, a: Allocated) -> str | None:
+    if dim in ("day", "week", "month"):
+        return _time_key(dim, "day", a.day)
+    return {"project": a.project_id, "model": a.model}.get(dim or "", a.key)
+
+
+def _add_allocated(
+    allocation: Allocation, by: str, split: str | None, rows: dict[str | None, BreakdownRow]
+) -> None:
+    for a in allocation.parts:
+        key = _allocated_key(by, a)
+        row = rows.get(key) or rows.setdefault(key, BreakdownRow(key=key))
+        row.add_cost(a.nanos)
+        if split is not None:
+            label = _allocated_key(split, a) or "(none)"
+            row.split[label] = row.split.get(label, 0) + a.nanos
 
 
 def _time_key(by: str, grain: str, period: date) -> str:

@@ -105,6 +105,20 @@ class Metrics:
         }
 
 
+@dataclass(frozen=True)
+class ToolCount:
+    """A tool endpoint's own count over the range: never part of model requests."""
+
+    endpoint: str
+    count: int
+    unit: str  # calls | sessions | bytes
+    combine: str  # "sum" over days, or "peak": the largest day (stored bytes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "count": self.count, "unit": self.unit,
+                "over_days": self.combine}  # fmt: skip
+
+
 @dataclass
 class Summary(Metrics):
     since: date = date.min
@@ -112,6 +126,7 @@ class Summary(Metrics):
     active_users: int = 0
     projects: int = 0
     models: int = 0
+    tools: list[ToolCount] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +136,7 @@ class Summary(Metrics):
             "active_users": self.active_users,
             "projects": self.projects,
             "models": self.models,
+            "tools": [t.to_json() for t in self.tools],
         }
 
 

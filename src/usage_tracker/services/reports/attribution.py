@@ -1,0 +1,155 @@
+"""One attribution of billed dollars to users and API keys, for every view.
+
+The Costs API bills projects and line items; a user (or key) dimension exists only in exports
+grouped by user and in cost data grouped by key. For a question about users or keys, each day
+is answered
+
+1. **billed** — from a cost record set that has the dimension that day (the record-set choice);
+2. else **allocated** — that day's billed cost per project × model (the invoice-shaped record
+   set) split by each user's (key's) share of the estimated cost of that project × model's
+   usage that day (token share where no price is known): what `report reconcile` calls the
+   allocation, computed here once;
+3. else **not attributed** — billed dollars with no usage to split them by stay in one row,
+   "not attributed to a user / key", so the column still sums to the billed total.
+
+A day with billed cost but no way to attribute it is unknown for a single user or key (—),
+never $0.00.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.models import CostRollup
+from usage_tracker.services.ledger.record_sets import (
+    Choice,
+    candidate_sets,
+    choose,
+    rollup_condition,
+)
+from usage_tracker.services.reports.estimates import usage_cells
+from usage_tracker.services.reports.types import ReportQuery
+
+# Report dimension → the cost column that would carry it.
+ATTRIBUTABLE = {"user": "user_id", "api_key": "api_key_id"}
+NOT_ATTRIBUTED = {"user": "not attributed to a user", "api_key": "not attributed to an API key"}
+ALLOCATION_METHOD = (
+    "billed cost per day × project × model split by each one's share of its estimated cost "
+    "(token share where unpriced)"
+)
+_BASE = frozenset({"project_id", "line_item"})
+
+
+@dataclass
+class Allocation:
+    """What `allocate` gives: the allocated parts, and the days with billed cost but no usage
+    data at all (unknown for any one user or key)."""
+
+    parts: list[Allocated]
+    unknown_days: set[date]
+
+
+@dataclass(frozen=True)
+class Allocated:
+    """Billed dollars of one day × project × model given to one user or key (None: nobody)."""
+
+    day: date
+    project_id: str | None
+    model: str | None
+    key: str | None
+    nanos: int
+
+
+def attributed_dimension(q: ReportQuery, dims: set[str]) -> str | None:
+    """The one attributable dimension (user or api_key) a question needs, else None."""
+    wanted = {d for d in dims if d in ATTRIBUTABLE}
+    wanted |= {d for d, v in (("user", q.user), ("api_key", q.api_key)) if v}
+    return next(iter(wanted)) if len(wanted) == 1 else None
+
+
+def chosen_days(choices: list[Choice] | None) -> set[date]:
+    """The days a day-level choice (months=False) reads."""
+    return {day for c in choices or [] for day in c.days}
+
+
+def base_choices(session: Session, q: ReportQuery) -> list[Choice]:
+    """Day choices of the invoice-shaped cost record sets (project × line item)."""
+    sets = candidate_sets(session, costs=True, org=q.org, required=_BASE)
+    return choose(session, sets, q.since, q.until, months=False) if sets else []
+
+
+def _billed(
+    session: Session, q: ReportQuery, choices: list[Choice], days: set[date]
+) -> dict[tuple[date, str | None, str | None], int]:
+    narrowed = [
+        Choice(c.record_set_id, c.kind, [], [d for d in c.days if d in days]) for c in choices
+    ]
+    narrowed = [c for c in narrowed if c.days]
+    if not narrowed:
+        return {}
+    cols = (CostRollup.period, CostRollup.project_id, CostRollup.model)
+    where = [rollup_condition(CostRollup, narrowed)]
+    if q.project:
+        where.append(CostRollup.project_id == q.project)
+    if q.model:
+        where.append(CostRollup.model == q.model)
+    query = select(*cols, func.sum(CostRollup.amount_nanos)).where(*where).group_by(*cols)
+    return {(d, p, m): int(n or 0) for d, p, m, n in session.execute(query) if n}
+
+
+def _weight(estimated: int | None, metrics: dict[str, int]) -> int:
+    if estimated is not None:
+        return estimated
+    return sum(metrics[m] for m in ("input_tokens", "output_tokens", "images", "seconds",
+                                    "characters"))  # fmt: skip
+
+
+def allocate(
+    session: Session,
+    q: ReportQuery,
+    dim: str,
+    days: set[date],
+    choices: list[Choice] | None = None,
+) -> Allocation:
+    """The billed cost of `days` (project × line item data) given to each `dim` value by usage
+    share; what no usage explains goes to key None. A filter on `dim` in `q` keeps that value's
+    part only (its share is still taken among everyone's usage)."""
+    if not days:
+        return Allocation([], set())
+    choices = base_choices(session, q) if choices is None else choices
+    billed = _billed(session, q, choices, days)
+    if not billed:
+        return Allocation([], set())
+    everyone = replace(q, user=None, api_key=None)
+    weights: dict[tuple[date, str | None, str | None], dict[str | None, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    for cell in usage_cells(session, everyone, ("day", "project", "model", dim)):
+        day, project, model, who = cell.key
+        if day in days:
+            weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
+    out: list[Allocated] = []
+    for (day, project, model), amount in billed.items():
+        shares = {k: w for k, w in weights.get((day, project, model), {}).items() if w > 0}
+        whole = sum(shares.values())
+        if not whole:
+            out.append(Allocated(day, project, model, None, amount))
+            continue
+        ordered = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        given = 0
+        parts: dict[str | None, int] = {}
+        for who, w in ordered:
+            parts[who] = amount * w // whole
+            given += parts[who]
+        parts[ordered[0][0]] += amount - given  # the rounding remainder, to the largest share
+        out += [Allocated(day, project, model, who, n) for who, n in parts.items()]
+    unknown = {a.day for a in out if a.key is None} - {a.day for a in out if a.key is not None}
+    wanted = q.user if dim == "user" else q.api_key
+    if wanted is not None:
+        out = [a for a in out if a.key == wanted]
+    return Allocation(out, unknown)
