@@ -35,12 +35,28 @@ class FileProgress:
         self.bar.update(self.task, description=self.label("writing"))
 
 
+def _new_org_note(slug: str) -> None:
+    """Importing into a slug that is not there creates it; say so, with the ones there are."""
+    from usage_tracker.cli.organizations import organization_slugs
+
+    with get_context().session_factory() as session:
+        slugs = organization_slugs(session)
+    if slug.strip().lower() not in slugs and slugs:
+        err_console.print(
+            f"note: organization {slug!r} is new and is created by this import "
+            f"(the organizations here: {', '.join(slugs)})",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def import_command(
     paths: list[Path] = typer.Argument(..., help="Files exported from OpenAI (JSON or CSV)."),
     org: str | None = typer.Option(
         None,
         "--org",
-        help="Organization to import into (default: USAGE_TRACKER_DEFAULT_ORG).",
+        help="Organization to import into (default: USAGE_TRACKER_DEFAULT_ORG); "
+        "a new one is created.",
     ),
 ) -> None:
     """Import cost, usage and user-info exports. Re-importing a file changes nothing.
@@ -51,6 +67,8 @@ def import_command(
 
     ctx = get_context()
     slug = org or ctx.settings.default_org
+    if org is not None:
+        _new_org_note(org)
     failures = 0
     for path in paths:
         size = path.stat().st_size if path.is_file() else 0
