@@ -13,6 +13,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import FORMAT, Format
 from usage_tracker.db.models import OpenAIAuditEvent
 from usage_tracker.services.audit.log import (
     AuditFilter,
@@ -29,17 +31,10 @@ from usage_tracker.services.audit.openai_log import (
     list_openai_audit,
     merged_audit_rows,
 )
-from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
 
 app = typer.Typer(
     help="The audit log: who changed what, when, and the outcome.", no_args_is_help=True
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class Source(StrEnum):
@@ -81,7 +76,7 @@ def list_command(
     limit: int = typer.Option(
         1000, "--limit", min=1, help="At most this many entries, newest first."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+    fmt: Format = FORMAT,
     source: Source = typer.Option(
         Source.tracker,
         "--source",
@@ -94,12 +89,7 @@ def list_command(
         raise fail("--result applies to the tracker's own entries only (--source tracker)")
     ctx = get_context()
     with ctx.session_factory() as session:
-        org_id = None
-        if org:
-            try:
-                org_id = get_organization(session, org).id
-            except UnknownOrganization as exc:
-                raise fail(str(exc)) from exc
+        org_id = known_org(session, org).id if org else None
         start, end = _day(since, "--since"), _day(until, "--until", 1)
         if source is not Source.tracker:
             of = OpenAIAuditFilter(

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.cli.governance_common import actor, client_for
-from usage_tracker.cli.render import print_json, print_table
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import FORMAT, Format, emit, out_console, print_json, print_table
+from usage_tracker.cli.tables import FitTable
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
 from usage_tracker.domain.money import MoneyError, format_usd, parse_usd, to_nanos
@@ -42,14 +43,8 @@ app = typer.Typer(
 )
 
 
-class Fmt(StrEnum):
-    table = "table"
-    json = "json"
-
-
 ORG = typer.Option(None, "--org", help="Organization (slug). Default: USAGE_TRACKER_DEFAULT_ORG.")
 SCOPE = typer.Option(..., "--scope", help="org, project, user, key or team.")
-FORMAT = typer.Option(Fmt.table, "--format", "-f", help="table or json.")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
@@ -58,7 +53,11 @@ def _org(slug: str | None) -> Iterator[tuple[Session, Organization]]:
     ctx = get_context()
     with ctx.session_factory() as session:
         try:
-            org = ensure_organization(session, slug or ctx.settings.default_org)
+            org = (
+                known_org(session, slug)
+                if slug
+                else ensure_organization(session, ctx.settings.default_org)
+            )
         except ValueError as exc:
             raise fail(str(exc)) from exc
         try:
@@ -98,13 +97,37 @@ def set_command(
             scope, scope_id, _amount(amount), period, timezone, parse_thresholds(thresholds),
             rollover, enforce, auto, tuple(revoke_key), mirror,
         )  # fmt: skip
+        old = get_budget(session, o, scope, scope_id)
+        before = budget_json(old, o.slug) if old is not None else None
         b = set_budget(session, o, spec, actor())
         session.commit()
+        after = budget_json(b, o.slug)
+        new = " (new)" if before is None else ""
         console.print(
-            f"Budget {b.scope} {b.scope_id}: {format_usd(b.amount_nanos)} {b.period} "
+            f"Budget {b.scope} {b.scope_id}{new}: {format_usd(b.amount_nanos)} {b.period} "
             f"({b.timezone}), thresholds {b.thresholds}%, enforce {b.enforce}",
             highlight=False,
         )
+        if before is not None:
+            console.print(f"  {replaced(before, after)}", highlight=False, soft_wrap=True)
+
+
+def replaced(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What `budgets set` changed of an existing budget, field by field."""
+    changes = []
+    for name, value in before.items():
+        new = after[name]
+        if name in ("budget_id", "org") or new == value:
+            continue
+        label = name.removesuffix("_usd").replace("_", " ")
+        if name == "amount_usd":
+            value, new = format_usd(to_nanos(value)), format_usd(to_nanos(new))
+        elif isinstance(value, list):
+            value, new = ",".join(map(str, value)) or "none", ",".join(map(str, new)) or "none"
+        changes.append(f"{label} {value} → {new}")
+    if not changes:
+        return "Unchanged: the budget already had these settings."
+    return "Replaced the existing budget: " + "; ".join(changes) + "."
 
 
 @app.command("bulk-set")
@@ -115,10 +138,12 @@ def bulk_set_command(
     from_file: Path | None = typer.Option(None, "--from-file", help="CSV: scope,id,amount."),
     period: str = typer.Option("monthly", "--period", help="monthly, quarterly or yearly."),
     yes: bool = YES,
-    fmt: Fmt = FORMAT,
+    fmt: Format = FORMAT,
     org: str | None = ORG,
 ) -> None:
-    """Set many budgets at once, after a preview: current → new, delta, totals."""
+    """Set many budgets at once, after a preview: current → new, delta, totals.
+
+    JSON and CSV (the changes) print the preview; the question goes to stderr."""
     specs = [BudgetSpec(scope, i, _amount(amount), period) for i in ids] if amount else []
     if ids and not amount:
         raise fail("--id needs --amount")
@@ -130,46 +155,62 @@ def bulk_set_command(
         raise fail("nothing to set: give --id ... --amount, or --from-file")
     with _org(org) as (session, o):
         preview = preview_bulk(session, o, specs)
-        if fmt == Fmt.json:
-            print_json(preview.to_json())
-        else:
-            table = Table(title="Budgets to set", title_justify="left", header_style="bold")
-            for name in ("Scope", "Id", "Current", "New", "Delta"):
-                table.add_column(name, justify="right" if name[0] in "CND" else "left")
+        data = preview.to_json()
+
+        def table() -> None:
+            t = FitTable("Budgets to set")
+            t.add_column("Scope")
+            t.add_column("Id")
+            for name in ("Current", "New", "Delta"):
+                t.add_money_column(name)
             for r in preview.rows:
-                table.add_row(r.scope, r.scope_id, format_usd(r.current_nanos),
-                              format_usd(r.new_nanos), format_usd(r.delta_nanos))  # fmt: skip
-            print_table(table)
+                t.add_row(r.scope, r.scope_id, format_usd(r.current_nanos),
+                          format_usd(r.new_nanos), format_usd(r.delta_nanos))  # fmt: skip
+            print_table(t)
             console.print(
                 f"Total {format_usd(preview.total_before_nanos)} → "
                 f"{format_usd(preview.total_after_nanos)}",
                 highlight=False,
             )
+
+        columns = ("scope", "id", "current_usd", "new_usd", "delta_usd")
+        emit(fmt, data, rows=data["changes"], table=table, columns=columns)
         if not yes and not typer.confirm(f"Set {len(specs)} budget(s)?", err=True):
             raise typer.Exit(1)
         apply_bulk(session, o, specs, actor())
         session.commit()
-        console.print(f"Set {len(specs)} budget(s).", highlight=False)
+        out_console(fmt).print(f"Set {len(specs)} budget(s).", highlight=False)
 
 
 @app.command("list")
-def list_command(org: str | None = ORG, fmt: Fmt = FORMAT) -> None:
+def list_command(org: str | None = ORG, fmt: Format = FORMAT) -> None:
     """Every budget (all organizations unless --org)."""
     ctx = get_context()
     with ctx.session_factory() as session:
-        rows = list_budgets(session, ensure_organization(session, org) if org else None)
+        rows = list_budgets(session, known_org(session, org) if org else None)
         data = [budget_json(b, slug) for b, slug in rows]
-    if fmt == Fmt.json:
-        print_json(data)
-        return
-    table = Table(title="Budgets", title_justify="left", header_style="bold")
-    for name in ("Org", "Scope", "Id", "Amount", "Period", "Zone", "Thresholds", "Enforce"):
-        table.add_column(name)
-    for d in data:
-        amount = format_usd(to_nanos(d["amount_usd"]))
-        table.add_row(d["org"], d["scope"], d["id"], amount, d["period"],
+
+    def table() -> None:
+        t = FitTable("Budgets")
+        for name in ("Org", "Scope", "Id"):
+            t.add_column(name)
+        t.add_money_column("Amount")
+        t.add_column("Period", drop=3)
+        t.add_column("Zone", drop=2)
+        t.add_column("Thresholds", drop=1)
+        t.add_column("Enforce", drop=4)
+        for d in data:
+            amount = format_usd(to_nanos(d["amount_usd"]))
+            t.add_row(d["org"], d["scope"], d["id"], amount, d["period"],
                       d["timezone"], ",".join(map(str, d["thresholds"])), d["enforce"])  # fmt: skip
-    print_table(table)
+        print_table(t)
+
+    emit(fmt, data, table=table, columns=BUDGET_COLUMNS)
+
+
+BUDGET_COLUMNS = ("budget_id", "org", "scope", "id", "amount_usd", "period", "timezone",
+                  "thresholds", "rollover", "enforce", "enforce_auto", "enforce_keys",
+                  "mirror_openai")  # fmt: skip
 
 
 @app.command("delete")
@@ -218,26 +259,34 @@ def _usd(text: str) -> str:
 
 @app.command("check")
 def check_command(
-    fmt: Fmt = FORMAT,
+    fmt: Format = FORMAT,
     no_anomalies: bool = typer.Option(False, "--no-anomalies", help="Skip the anomaly scan."),
 ) -> None:
     """Evaluate every budget now, send the alerts that are due, and print the status."""
     ctx = get_context()
     result = evaluate_all(ctx.session_factory, ctx.settings, anomalies=not no_anomalies)
-    if fmt == Fmt.json:
-        print_json(result.budgets)
-    else:
-        table = Table(title="Budgets", title_justify="left", header_style="bold")
-        for name in ("Scope", "Id", "Period", "Budget", "Spent", "%", "Status", "Forecast",
-                     "Runs out", "Basis"):  # fmt: skip
-            table.add_column(name)
+
+    def table() -> None:
+        t = FitTable("Budgets")
+        t.add_column("Scope")
+        t.add_column("Id")
+        t.add_column("Period", drop=2)
+        t.add_money_column("Budget")
+        t.add_money_column("Spent")
+        t.add_column("%", justify="right", no_wrap=True)
+        t.add_column("Status", no_wrap=True)
+        t.add_money_column("Forecast")
+        t.add_column("Runs out", drop=3)
+        t.add_column("Basis", drop=1)
         for b in result.budgets:
-            table.add_row(b["scope"], b["id"], f"{b['period_start']} – {b['period_end']} "
-                          f"{b['timezone']}", _usd(b["budget_usd"]), _usd(b["spent_usd"]),
-                          f"{b['percent']:.1f}", b["status"], _usd(b["forecast_usd"]),
-                          b["runs_out_on"] or "—", b["spend_basis"])  # fmt: skip
-        print_table(table)
+            t.add_row(b["scope"], b["id"], f"{b['period_start']} – {b['period_end']} "
+                      f"{b['timezone']}", _usd(b["budget_usd"]), _usd(b["spent_usd"]),
+                      f"{b['percent']:.1f}", b["status"], _usd(b["forecast_usd"]),
+                      b["runs_out_on"] or "—", b["spend_basis"])  # fmt: skip
+        print_table(t)
         console.print(f"{len(result.sent)} alert(s) sent.", highlight=False)
+
+    emit(fmt, result.budgets, table=table)
     for error in result.errors:
         err_console.print(f"[yellow]warning:[/] {error}", highlight=False)
 

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
-from usage_tracker.cli.render import print_json, print_table
+from usage_tracker.cli.render import FORMAT, Format, emit, print_table
 from usage_tracker.services.spend.channels import (
     ChannelError,
     add_channel,
@@ -54,22 +54,21 @@ def add_email(addresses: list[str] = typer.Argument(..., help="Recipients.")) ->
 
 
 @app.command("list")
-def list_command(
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-) -> None:
+def list_command(fmt: Format = FORMAT) -> None:
     """Every channel."""
     with get_context().session_factory() as session:
         data = [channel_json(c) for c in list_channels(session)]
-    if fmt == "json":
-        print_json(data)
-        return
-    table = Table(title="Alert channels", title_justify="left", header_style="bold")
-    for name in ("Id", "Kind", "Target", "Signed", "Enabled"):
-        table.add_column(name)
-    for d in data:
-        table.add_row(str(d["id"]), d["kind"], d["target"], "yes" if d["signed"] else "no",
+
+    def table() -> None:
+        t = Table(title="Alert channels", title_justify="left", header_style="bold")
+        for name in ("Id", "Kind", "Target", "Signed", "Enabled"):
+            t.add_column(name)
+        for d in data:
+            t.add_row(str(d["id"]), d["kind"], d["target"], "yes" if d["signed"] else "no",
                       "yes" if d["enabled"] else "no")  # fmt: skip
-    print_table(table)
+        print_table(t)
+
+    emit(fmt, data, table=table, columns=("id", "kind", "target", "signed", "enabled"))
 
 
 @app.command("test")

@@ -12,6 +12,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import Format, print_data
 from usage_tracker.db.models import BulkOperation, Organization
 from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.services.governance import bulk, bulk_operations
@@ -21,7 +23,6 @@ from usage_tracker.services.governance.bulk_progress import (
 from usage_tracker.services.governance.rate_limits import Plan
 from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
-from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
 
 if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
@@ -44,11 +45,7 @@ def actor() -> str:
 def org_session(slug: str | None) -> Iterator[tuple[Session, Organization]]:
     ctx = get_context()
     with ctx.session_factory() as session:
-        try:
-            org = get_organization(session, slug or ctx.settings.default_org)
-        except UnknownOrganization as exc:
-            raise fail(str(exc)) from exc
-        yield session, org
+        yield session, known_org(session, slug or ctx.settings.default_org)
 
 
 def client_for(session: Session, org: Organization) -> AdminClient:
@@ -112,6 +109,33 @@ def print_plan(plan: Plan, title: str) -> None:
         console.print(f"{title}: nothing to change.")
     for skip in plan.skipped:
         console.print(f"  skipped {skip.project_id} {skip.model}: {skip.reason}", highlight=False)
+
+
+def plan_rows(plan: Plan) -> list[dict[str, Any]]:
+    """A plan for a spreadsheet: one row per project × model × field, then the skipped ones."""
+    rows: list[dict[str, Any]] = []
+    for item in plan.items:
+        for name, new in item.change.items():
+            current = (item.before or {}).get(name)
+            row: dict[str, Any] = {"project_id": item.project_id, "id": item.target_id}
+            row["model"] = item.label
+            rows.append(row | {"field": name, "current": current, "new": new, "skipped": None})
+    for skip in plan.skipped:
+        row = {"project_id": skip.project_id, "id": None, "model": skip.model}
+        rows.append(row | {"field": None, "current": None, "new": None, "skipped": skip.reason})
+    return rows
+
+
+PLAN_COLUMNS = ("project_id", "id", "model", "field", "current", "new", "skipped")
+
+
+def emit_operation(fmt: Format, session: Session, op: BulkOperation) -> None:
+    """A bulk operation's outcome: JSON (`operation_json`), CSV (one row per item) or text."""
+    if fmt == Format.table:
+        print_operation(session, op)
+        return
+    data = operation_json(session, op)
+    print_data(fmt, data, [{"operation_id": op.id, **i} for i in data["items"]])
 
 
 def print_operation(session: Session, op: BulkOperation) -> None:

@@ -5,15 +5,58 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemainingColumn
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
+
+BAR_MIN_BYTES = 20_000_000  # smaller files import before a bar would be worth drawing
+
+
+class FileProgress:
+    """The bar of one file: "reading" while its bytes stream in (each bucket is written as it
+    comes), then "writing" once they are all read, while the last rows, the rollups and the
+    commit are written."""
+
+    def __init__(self, bar: Progress, name: str, size: int) -> None:
+        self.bar, self.name, self.size = bar, name, size
+        self.done = 0
+        self.task: TaskID = bar.add_task(self.label("reading"), total=size or None)
+
+    def label(self, phase: str) -> str:
+        return f"{self.name}: {phase}"
+
+    def __call__(self, nbytes: int) -> None:
+        self.done += nbytes
+        self.bar.advance(self.task, nbytes)
+        if self.size and self.done >= self.size:
+            self.writing()
+
+    def writing(self) -> None:
+        self.bar.update(self.task, description=self.label("writing"))
+
+
+def _new_org_note(slug: str) -> None:
+    """Importing into a slug that is not there creates it; say so, with the ones there are."""
+    from usage_tracker.cli.organizations import organization_slugs
+
+    with get_context().session_factory() as session:
+        slugs = organization_slugs(session)
+    if slug.strip().lower() not in slugs and slugs:
+        err_console.print(
+            f"note: organization {slug!r} is new and is created by this import "
+            f"(the organizations here: {', '.join(slugs)})",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def import_command(
     paths: list[Path] = typer.Argument(..., help="Files exported from OpenAI (JSON or CSV)."),
     org: str | None = typer.Option(
-        None, "--org", help="Organization to import into (default: USAGE_TRACKER_DEFAULT_ORG)."
+        None,
+        "--org",
+        help="Organization to import into (default: USAGE_TRACKER_DEFAULT_ORG); "
+        "a new one is created.",
     ),
 ) -> None:
     """Import cost, usage and user-info exports. Re-importing a file changes nothing.
@@ -24,6 +67,8 @@ def import_command(
 
     ctx = get_context()
     slug = org or ctx.settings.default_org
+    if org is not None:
+        _new_org_note(org)
     failures = 0
     for path in paths:
         size = path.stat().st_size if path.is_file() else 0
@@ -34,16 +79,11 @@ def import_command(
             TimeRemainingColumn(),
             console=err_console,
             transient=True,
-            disable=size < 20_000_000,
+            disable=size < BAR_MIN_BYTES,
         ) as bar:
-            task = bar.add_task(path.name, total=size or None)
+            progress = FileProgress(bar, path.name, size)
             try:
-                result = import_file(
-                    ctx.session_factory,
-                    slug,
-                    path,
-                    progress=lambda n, t=task: bar.advance(t, n),  # type: ignore[misc]
-                )
+                result = import_file(ctx.session_factory, slug, path, progress=progress)
             except ImportFailed as exc:
                 failures += 1
                 err_console.print(f"[bold red]failed:[/] {exc}", highlight=False, soft_wrap=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import fields
 
 import typer
 from rich.table import Table
 
 from usage_tracker.cli.context import console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
-from usage_tracker.cli.render import print_json
+from usage_tracker.cli.render import FORMAT, Format, emit, print_data
 from usage_tracker.services.members.invites import (
+    InviteRow,
     create_invite,
     parse_grants,
     refresh_invites,
@@ -18,14 +19,6 @@ from usage_tracker.services.members.invites import (
 )
 
 app = typer.Typer(help="Invites to the organization: list, create, revoke.", no_args_is_help=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
 
 
 @app.command("list")
@@ -38,17 +31,23 @@ def list_command(
     with org_session(org) as (session, o):
         client = client_for(session, o)
         rows = api(lambda: refresh_invites(session, client, o.id, pending_only=not every))
-    if fmt is Format.json:
-        print_json([vars(r) for r in rows])
-        return
-    table = Table(title=f"Invites of {o.slug}", title_justify="left", header_style="bold")
-    for column in ("Id", "E-mail", "Role", "Status", "Sent", "Expires"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            r.id, r.email, r.role, r.status, (r.created_at or "")[:10], (r.expires_at or "")[:10]
-        )
-    console.print(table)
+
+    def table() -> None:
+        t = Table(title=f"Invites of {o.slug}", title_justify="left", header_style="bold")
+        for column in ("Id", "E-mail", "Role", "Status", "Sent", "Expires"):
+            t.add_column(column)
+        for r in rows:
+            t.add_row(
+                r.id,
+                r.email,
+                r.role,
+                r.status,
+                (r.created_at or "")[:10],
+                (r.expires_at or "")[:10],
+            )
+        console.print(t)
+
+    emit(fmt, [vars(r) for r in rows], table=table, columns=[f.name for f in fields(InviteRow)])
 
 
 @app.command("create")
@@ -66,6 +65,13 @@ def create_command(
     grants = api(lambda: parse_grants(project))
     where = ", ".join(f"{p} ({r})" for p, r in grants) or "no projects given (OpenAI's default)"
     if dry_run:
+        if fmt != Format.table:
+            data = {"dry_run": True, "email": email, "role": role,
+                    "projects": [{"project_id": p, "role": r} for p, r in grants]}  # fmt: skip
+            rows = [{"email": email, "role": role, "project_id": p, "project_role": r}
+                    for p, r in grants] or [{"email": email, "role": role}]  # fmt: skip
+            print_data(fmt, data, rows, ("email", "role", "project_id", "project_role"))
+            return
         console.print(f"Dry run: would invite {email} as {role}; projects: {where}.")
         return
     with org_session(org) as (session, o):
@@ -73,8 +79,9 @@ def create_command(
         row, request_id = api(
             lambda: create_invite(session, client, o.id, email, role, grants, actor=actor())
         )
-    if fmt is Format.json:
-        print_json(vars(row) | {"request_id": request_id})
+    if fmt != Format.table:
+        data = vars(row) | {"request_id": request_id}
+        print_data(fmt, data, [data])
         return
     console.print(f"Invited {row.email} as {row.role} (invite {row.id}); projects: {where}.")
 

@@ -3,18 +3,24 @@ role or remove a member, each with a preview and a confirmation."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import fields
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from usage_tracker.cli.context import console, err_console, fail
+from usage_tracker.cli.context import console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
-from usage_tracker.cli.render import print_json
+from usage_tracker.cli.render import FORMAT, Format, emit, out_console, print_data
+from usage_tracker.cli.tables import FitTable
 from usage_tracker.db.base import utcnow
 from usage_tracker.domain.money import format_usd
 from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
-from usage_tracker.services.members.project_memberships import MemberFilters, member_rows
+from usage_tracker.services.members.project_memberships import (
+    MemberFilters,
+    MemberRow,
+    member_rows,
+)
 from usage_tracker.services.members.roster import (
     plan_remove,
     plan_set_role,
@@ -27,11 +33,6 @@ app = typer.Typer(
     help="Organization members: roles, projects, keys; change a role, remove a member.",
     no_args_is_help=True,
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 CACHED = typer.Option(False, "--cached", help="Use the stored list; do not call the API.")
@@ -51,10 +52,12 @@ def list_command(
         None, "--inactive-days", min=1, help="Only members with no activity in this many days."
     ),
     cached: bool = CACHED,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT,
     org: str | None = ORG,
 ) -> None:
-    """Every member (all pages): role, added date, projects with their roles, keys, 30-day spend."""
+    """Every member (all pages): role, added date, projects with their roles, keys, 30-day spend.
+
+    CSV: one row per member, projects as "name (role)" and keys as ids, separated by "; "."""
     now = utcnow()
     with org_session(org) as (session, o):
         if not cached:
@@ -63,23 +66,39 @@ def list_command(
             api(lambda: refresh_key_inventory(session, client, o.id))
         filters = MemberFilters(search, role, project, stale_keys, inactive_days)
         r, rows = member_rows(session, o, filters, now=now)
-    if fmt is Format.json:
-        print_json([row.to_json() for row in rows])
-        return
-    when = f" (read {r.fetched_at:%Y-%m-%d %H:%M} UTC)" if r.fetched_at else ""
-    table = Table(title=f"Members of {o.slug}{when}", title_justify="left", header_style="bold")
-    for column in ("Id", "Name", "E-mail", "Role", "Added", "Projects", "Keys", "Spend 30d"):
-        table.add_column(column, justify="right" if column in ("Keys", "Spend 30d") else "left")
-    for m in rows:
-        projects = ", ".join(f"{p['name'] or p['id']} ({p['role']})" for p in m.projects)
-        keys = f"{len(m.keys)}" + (f" ({len(m.stale_keys)} stale)" if m.stale_keys else "")
-        spend = format_usd(m.spend_30d_nanos) if m.spend_30d_nanos is not None else "—"
-        table.add_row(
-            m.id, m.name or "", m.email or "", m.role or "", (m.added_at or "")[:10],
-            projects, keys, spend,
-        )  # fmt: skip
-    console.print(table)
-    console.print(f"{len(rows)} member(s).", highlight=False)
+
+    def table() -> None:
+        when = f" (read {r.fetched_at:%Y-%m-%d %H:%M} UTC)" if r.fetched_at else ""
+        t = FitTable(f"Members of {o.slug}{when}")
+        for column in ("Id", "Name", "E-mail", "Role"):
+            t.add_column(column)
+        t.add_column("Added", drop=1)
+        t.add_column("Projects")
+        t.add_column("Keys", justify="right", drop=2)
+        t.add_money_column("Spend 30d")
+        for m in rows:
+            projects = ", ".join(f"{p['name'] or p['id']} ({p['role']})" for p in m.projects)
+            keys = f"{len(m.keys)}" + (f" ({len(m.stale_keys)} stale)" if m.stale_keys else "")
+            spend = format_usd(m.spend_30d_nanos) if m.spend_30d_nanos is not None else "—"
+            t.add_row(
+                m.id, m.name or "", m.email or "", m.role or "", (m.added_at or "")[:10],
+                projects, keys, spend,
+            )  # fmt: skip
+        console.print(t)
+        console.print(f"{len(rows)} member(s).", highlight=False)
+
+    data = [row.to_json() for row in rows]
+    emit(fmt, data, rows=[_flat_member(d) for d in data], table=table, columns=MEMBER_COLUMNS)
+
+
+MEMBER_COLUMNS = [f.name for f in fields(MemberRow) if f.name != "spend_30d_nanos"] + [
+    "spend_30d_usd"
+]
+
+
+def _flat_member(row: dict[str, Any]) -> dict[str, Any]:
+    projects = [f"{p['name'] or p['id']} ({p['role']})" for p in row["projects"]]
+    return row | {"projects": projects}
 
 
 @app.command("set-role")
@@ -117,18 +136,20 @@ def remove_command(
     dry_run: bool = DRY_RUN,
     yes: bool = YES,
     cached: bool = CACHED,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT,
     org: str | None = ORG,
 ) -> None:
     """Remove a member from the organization: preview the projects they leave and the keys they
-    own (which keep working until revoked), then confirm."""
+    own (which keep working until revoked), then confirm.
+
+    JSON and CSV: the preview tables go to stderr; CSV has a row per project left and per key."""
     with org_session(org) as (session, o):
         client = client_for(session, o)
         if not cached:
             api(lambda: refresh_access(session, client, o.id))
             api(lambda: refresh_key_inventory(session, client, o.id))
         plan = api(lambda: plan_remove(session, o.id, user_id))
-        out = err_console if fmt is Format.json else console
+        out = out_console(fmt)
         out.print(plan.confirmation, highlight=False)
         table = Table(title="Projects they leave", title_justify="left", header_style="bold")
         for column in ("Project", "Id", "Role"):
@@ -148,16 +169,22 @@ def remove_command(
             "projects": plan.projects,
             "keys": [k.id for k in plan.keys],
         }
+        rows = [{"member_id": user_id, "item": "project", "id": p["id"], "name": p["name"],
+                 "role": p["role"]} for p in plan.projects]  # fmt: skip
+        rows += [{"member_id": user_id, "item": "api_key", "id": k.id, "name": k.name,
+                  "project_id": k.project_id, "last_used_at": k.last_used_at}
+                 for k in plan.keys]  # fmt: skip
+        columns = ("member_id", "item", "id", "name", "role", "project_id", "last_used_at")
         if dry_run:
-            if fmt is Format.json:
-                print_json({"dry_run": True, **preview})
-            else:
+            if fmt is Format.table:
                 console.print("Dry run: nothing changed.")
+            else:
+                print_data(fmt, {"dry_run": True, **preview}, rows, columns)
             return
         if not yes and not typer.confirm(plan.confirmation, default=False, err=True):
             raise fail("nothing removed")
         api(lambda: remove_member(session, client, o.id, user_id, actor=actor()))
-        if fmt is Format.json:
-            print_json({"removed": True, **preview})
-        else:
+        if fmt is Format.table:
             console.print(f"Removed {user_id}. Revoke their keys with `usage-tracker keys revoke`.")
+        else:
+            print_data(fmt, {"removed": True, **preview}, rows, columns)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
-from usage_tracker.cli.render import print_json
-from usage_tracker.services.orgs.organizations import UnknownOrganization, get_organization
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import FORMAT, JSON_FLAG, Format, chosen, emit
+from usage_tracker.cli.tables import FitTable
 from usage_tracker.services.reports.prices import PriceError, price_book, set_price
 
 app = typer.Typer(help="Unit prices for estimated cost.", no_args_is_help=True)
@@ -18,26 +18,29 @@ def list_command(
     org: str | None = typer.Option(
         None, "--org", help="Include the prices derived from this organization's own costs."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    fmt: Format = FORMAT,
+    as_json: bool = JSON_FLAG,
 ) -> None:
     """Effective unit prices: derived from your costs, else set by hand, else shipped."""
     ctx = get_context()
     with ctx.session_factory() as session:
-        try:
-            org_id = get_organization(session, org).id if org else None
-        except UnknownOrganization as exc:
-            raise fail(str(exc)) from exc
+        org_id = known_org(session, org).id if org else None
         prices = price_book(session, org_id).all()
-    if as_json:
-        print_json([{"model": p.model, "kind": p.kind, "usd": str(p.usd), "per": p.unit,
-                     "source": p.source} for p in prices])  # fmt: skip
-        return
-    table = Table(title="Unit prices (USD)", title_justify="left", header_style="bold")
-    for column in ("Model", "Kind", "USD", "Per", "Source"):
-        table.add_column(column, justify="right" if column == "USD" else "left")
-    for p in prices:
-        table.add_row(p.model, p.kind, f"{p.usd.normalize():f}", p.unit, p.source)
-    console.print(table)
+    data = [{"model": p.model, "kind": p.kind, "usd": str(p.usd), "per": p.unit,
+             "source": p.source} for p in prices]  # fmt: skip
+
+    def table() -> None:
+        t = FitTable("Unit prices (USD)")
+        t.add_column("Model")
+        t.add_column("Kind")
+        t.add_money_column("USD")
+        t.add_column("Per")
+        t.add_column("Source", drop=1)
+        for p in prices:
+            t.add_row(p.model, p.kind, f"{p.usd.normalize():f}", p.unit, p.source)
+        console.print(t)
+
+    emit(chosen(fmt, as_json), data, table=table, columns=("model", "kind", "usd", "per", "source"))
 
 
 @app.command("set")

@@ -3,15 +3,13 @@ projects at once, with a preview) and service accounts (list, create, delete).""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from usage_tracker.cli.context import console, err_console, fail
+from usage_tracker.cli.context import console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
-from usage_tracker.cli.render import print_json
+from usage_tracker.cli.render import FORMAT, Format, emit, out_console, print_data
 from usage_tracker.db.models import Organization
 from usage_tracker.services.members.project_memberships import (
     ADD,
@@ -36,12 +34,6 @@ app.add_typer(members_app, name="members")
 app.add_typer(accounts_app, name="service-accounts")
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
 PROJECTS = typer.Argument(..., help="Project id; several separated by commas.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show the preview; change nothing.")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
@@ -61,16 +53,17 @@ def members_list(
             client = client_for(session, o)
             api(lambda: refresh_access(session, client, o.id))
         rows = api(lambda: project_members(session, o.id, project_id))
-    if fmt is Format.json:
-        print_json(rows)
-        return
-    table = Table(title=f"Members of {project_id}", title_justify="left", header_style="bold")
-    for column in ("Id", "Name", "E-mail", "Role", "Added"):
-        table.add_column(column)
-    for m in rows:
-        added = (m["added_at"] or "")[:10]
-        table.add_row(m["id"], m["name"] or "", m["email"] or "", m["role"] or "", added)
-    console.print(table)
+
+    def table() -> None:
+        t = Table(title=f"Members of {project_id}", title_justify="left", header_style="bold")
+        for column in ("Id", "Name", "E-mail", "Role", "Added"):
+            t.add_column(column)
+        for m in rows:
+            added = (m["added_at"] or "")[:10]
+            t.add_row(m["id"], m["name"] or "", m["email"] or "", m["role"] or "", added)
+        console.print(t)
+
+    emit(fmt, rows, table=table, columns=("id", "name", "email", "role", "added_at"))
 
 
 def _change(
@@ -99,12 +92,16 @@ def _change(
         table.add_row(
             i.project_name or i.project_id, i.user_label, i.before or "—", new, i.skip or ""
         )
-    (err_console if fmt is Format.json else console).print(table)
+    out_console(fmt).print(table)
     if dry_run or not plan.todo:
-        if fmt is Format.json:
-            print_json({"dry_run": dry_run, "changes": len(plan.todo)})
-        else:
+        if fmt is Format.table:
             console.print("Dry run: nothing changed." if dry_run else "Nothing to change.")
+            return
+        preview = [{"project_id": i.project_id, "project_name": i.project_name,
+                    "user_id": i.user_id, "member": i.user_label, "before": i.before,
+                    "after": None if i.skip else (i.after or "removed"), "skipped": i.skip or None}
+                   for i in plan.items]  # fmt: skip
+        print_data(fmt, {"dry_run": dry_run, "changes": len(plan.todo)}, preview, PREVIEW)
         return
     if not yes and not typer.confirm(plan.confirmation, default=False, err=True):
         raise fail("nothing changed")
@@ -121,8 +118,8 @@ def _change(
         }
         for r in result.results
     ]
-    if fmt is Format.json:
-        print_json(rows)
+    if fmt is not Format.table:
+        print_data(fmt, rows)
     else:
         for row in rows:
             note = f": {row['error']}" if row["error"] else ""
@@ -131,6 +128,9 @@ def _change(
             )
     if result.failed:
         raise typer.Exit(1)
+
+
+PREVIEW = ("project_id", "project_name", "user_id", "member", "before", "after", "skipped")
 
 
 @members_app.command("add")
@@ -193,17 +193,18 @@ def accounts_list(
     with org_session(org) as (session, o):
         client = client_for(session, o)
         rows = [account_json(a) for a in api(lambda: list_accounts(client, project_id))]
-    if fmt is Format.json:
-        print_json(rows)
-        return
-    table = Table(
-        title=f"Service accounts of {project_id}", title_justify="left", header_style="bold"
-    )
-    for column in ("Id", "Name", "Role", "Created"):
-        table.add_column(column)
-    for a in rows:
-        table.add_row(a["id"] or "", a["name"] or "", a["role"] or "", (a["created_at"] or "")[:10])
-    console.print(table)
+
+    def table() -> None:
+        t = Table(
+            title=f"Service accounts of {project_id}", title_justify="left", header_style="bold"
+        )
+        for column in ("Id", "Name", "Role", "Created"):
+            t.add_column(column)
+        for a in rows:
+            t.add_row(a["id"] or "", a["name"] or "", a["role"] or "", (a["created_at"] or "")[:10])
+        console.print(t)
+
+    emit(fmt, rows, table=table, columns=("id", "project_id", "name", "role", "created_at"))
 
 
 @accounts_app.command("create")
@@ -220,8 +221,9 @@ def accounts_create(
             lambda: create_account(session, client, o.id, project_id, name, actor=actor())
         )
     out = account_json(created.account) | {"api_key_id": created.key_id, "request_id": request_id}
-    if fmt is Format.json:
-        print_json(out | {"api_key": created.key_value})
+    if fmt is not Format.table:
+        data = out | {"api_key": created.key_value}
+        print_data(fmt, data, [data])
         return
     console.print(f"Created service account {created.account.id} ({created.account.name}).")
     if created.key_value:

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from usage_tracker.cli.context import console, fail
+from usage_tracker.cli.context import console, err_console, fail
 from usage_tracker.cli.governance_common import ORG, actor, api, client_for, org_session
-from usage_tracker.cli.render import print_json
+from usage_tracker.cli.render import FORMAT, JSON_FLAG, Format, chosen, emit, print_json
 from usage_tracker.services.governance.templates import (
     assign_template,
     assignments,
@@ -28,31 +28,39 @@ app = typer.Typer(
 )
 
 
-class FileFormat(StrEnum):
+class Style(StrEnum):
+    """The two JSON files a template is written as."""
+
     tracker = "tracker"
     legacy = "legacy"
 
 
 @app.command("list")
-def list_command(
-    json_out: bool = typer.Option(False, "--json", help="JSON."), org: str | None = ORG
-) -> None:
-    """Templates with their models and the projects assigned to each."""
+def list_command(fmt: Format = FORMAT, json_out: bool = JSON_FLAG, org: str | None = ORG) -> None:
+    """Templates with their models and the projects assigned to each.
+
+    CSV: one row per template × model, with the limits and the projects assigned."""
     with org_session(org) as (session, o):
         templates = list_templates(session, o.id)
         assigned = assignments(session, o.id)
     projects = {t.name: sorted(p for p, a in assigned.items() if a.id == t.id) for t in templates}
-    if json_out:
-        print_json([{**export_template(t), "projects": projects[t.name]} for t in templates])
-        return
-    table = Table(title="Rate-limit templates", title_justify="left", header_style="bold")
-    for column in ("Name", "Models", "Projects", "Description"):
-        table.add_column(column)
-    for t in templates:
-        table.add_row(
-            t.name, str(len(t.limits)), ", ".join(projects[t.name]) or "—", t.description or ""
-        )
-    console.print(table)
+    data = [{**export_template(t), "projects": projects[t.name]} for t in templates]
+    rows = [
+        {"template": t["name"], "description": t["description"], "model": model, **fields,
+         "projects": t["projects"]}
+        for t in data for model, fields in (t["limits"] or {None: {}}).items()
+    ]  # fmt: skip
+
+    def table() -> None:
+        out = Table(title="Rate-limit templates", title_justify="left", header_style="bold")
+        for column in ("Name", "Models", "Projects", "Description"):
+            out.add_column(column)
+        for t in templates:
+            assigned_to = ", ".join(projects[t.name]) or "—"
+            out.add_row(t.name, str(len(t.limits)), assigned_to, t.description or "")
+        console.print(out)
+
+    emit(chosen(fmt, json_out), data, rows=rows, table=table)
 
 
 @app.command("import")
@@ -76,17 +84,28 @@ def import_command(
 @app.command("export")
 def export_command(
     name: str = typer.Argument(..., help="Template name."),
-    fmt: FileFormat = typer.Option(
-        FileFormat.tracker, "--format", "-f", help="tracker or legacy (the older array)."
+    style: Style = typer.Option(
+        Style.tracker, "--style", help="tracker, or legacy (the older array format)."
+    ),
+    old_style: Style | None = typer.Option(
+        None, "--format", "-f", hidden=True, help="Deprecated: the old name of --style."
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of stdout."
     ),
     org: str | None = ORG,
 ) -> None:
-    """Print a template as JSON."""
+    """Print a template as JSON, in the tracker's format or the older array (--style)."""
+    if old_style is not None:
+        if style is not Style.tracker and style is not old_style:
+            raise fail("give --style only (--format is its deprecated old name)")
+        err_console.print(
+            "note: `templates export --format` is deprecated; use --style tracker|legacy",
+            highlight=False,
+        )
+        style = old_style
     with org_session(org) as (session, o):
-        data = export_template(api(lambda: get_template(session, o.id, name)), fmt.value)
+        data = export_template(api(lambda: get_template(session, o.id, name)), style.value)
     if output is None:
         print_json(data)
     else:

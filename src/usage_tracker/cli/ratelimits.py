@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 from rich.table import Table
 
 from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.cli.governance_common import (
     ORG,
+    PLAN_COLUMNS,
     actor,
     api,
     client_for,
+    emit_operation,
     exit_for,
     operation_json,
     org_session,
+    plan_rows,
     print_operation,
     print_plan,
 )
 from usage_tracker.cli.ratelimit_templates import app as templates_app
-from usage_tracker.cli.render import print_json
+from usage_tracker.cli.render import FORMAT, Format, emit, print_data
 from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
 from usage_tracker.services.governance import bulk, bulk_operations
 from usage_tracker.services.governance.drift import template_drift
@@ -50,14 +51,8 @@ SHORT = {
 }
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 app.add_typer(templates_app, name="templates")
 
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change; change nothing.")
 
 
@@ -98,25 +93,31 @@ def list_command(
             standing = project_budget_standing(session, o.id)
             wanted = "over" if over_budget else "at_risk"
             rows = [r for r in rows if standing.get(r.project_id) == wanted]
-    if fmt is Format.json:
-        print_json([r.to_json() for r in rows])
-        return
-    age = matrix_age(rows)
-    table = Table(
-        title=f"Rate limits of {o.slug}" + (f" (read {age:%Y-%m-%d %H:%M} UTC)" if age else ""),
-        title_justify="left",
-        header_style="bold",
-    )
-    table.add_column("Project")
-    table.add_column("Model")
-    fields = [f for f in RATE_LIMIT_FIELDS if any(f in r.limits for r in rows)]
-    for name in fields:
-        table.add_column(SHORT[name], justify="right")
-    for r in rows:
-        label = (r.project_name or r.project_id) + (" [disabled]" if r.disabled else "")
-        cells = [f"{r.limits[f]:,}" if f in r.limits else "—" for f in fields]
-        table.add_row(label, r.model, *cells)
-    console.print(table)
+
+    def table() -> None:
+        age = matrix_age(rows)
+        t = Table(
+            title=f"Rate limits of {o.slug}" + (f" (read {age:%Y-%m-%d %H:%M} UTC)" if age else ""),
+            title_justify="left",
+            header_style="bold",
+        )
+        t.add_column("Project")
+        t.add_column("Model")
+        fields = [f for f in RATE_LIMIT_FIELDS if any(f in r.limits for r in rows)]
+        for name in fields:
+            t.add_column(SHORT[name], justify="right")
+        for r in rows:
+            label = (r.project_name or r.project_id) + (" [disabled]" if r.disabled else "")
+            cells = [f"{r.limits[f]:,}" if f in r.limits else "—" for f in fields]
+            t.add_row(label, r.model, *cells)
+        console.print(t)
+
+    data = [r.to_json() for r in rows]
+    emit(fmt, data, table=table, columns=MATRIX_COLUMNS)
+
+
+MATRIX_COLUMNS = ("project_id", "project_name", "model", "id", *RATE_LIMIT_FIELDS, "fetched_at",
+                  "disabled")  # fmt: skip
 
 
 @app.command("set")
@@ -161,13 +162,21 @@ def set_command(
 
 
 def _report(result: ActionResult, title: str, fmt: Format, dry_run: bool) -> None:
+    """The plan and, after the calls, each item's outcome. CSV: one row per project × model ×
+    field of the plan, with the item's status and error once the calls were made."""
     ctx = get_context()
-    if fmt is Format.json:
+    if fmt is not Format.table:
         out = {"dry_run": dry_run, **result.plan.to_json(), "snapshot_id": result.snapshot_id}
+        rows = plan_rows(result.plan)
         if result.operation is not None:
             with ctx.session_factory() as session:
                 out["operation"] = operation_json(session, result.operation)
-        print_json(out)
+            done = {(i["project_id"], i["target_id"]): i for i in out["operation"]["items"]}
+            for row in rows:
+                item = done.get((row["project_id"], row["id"]), {})
+                row.update(status=item.get("status"), error=item.get("error"))
+        columns = (*PLAN_COLUMNS, "status", "error") if result.operation else PLAN_COLUMNS
+        print_data(fmt, out, rows, columns)
     else:
         print_plan(result.plan, title + (" (dry run: nothing changed)" if dry_run else ""))
         if result.operation is not None:
@@ -245,10 +254,7 @@ def retry_command(
         op = api(lambda: bulk_operations.get_operation(session, o.id, operation))
         client = client_for(session, o)
         bulk.retry_failed(session, client, op)
-        if fmt is Format.json:
-            print_json(operation_json(session, op))
-        else:
-            print_operation(session, op)
+        emit_operation(fmt, session, op)
     exit_for(op)
 
 
@@ -257,14 +263,17 @@ def drift_command(fmt: Format = FORMAT, org: str | None = ORG) -> None:
     """Projects whose stored limits differ from their assigned template."""
     with org_session(org) as (session, o):
         drift = template_drift(session, o.id)
-    if fmt is Format.json:
-        print_json([d.__dict__ for d in drift])
-        return
-    if not drift:
-        console.print("No drift: every assigned project matches its template.")
-    for d in drift:
-        actual = "missing" if d.actual is None else d.actual
-        console.print(
-            f"{d.project_id} {d.model} {d.field}: {actual} (template {d.template}: {d.expected})",
-            highlight=False,
-        )
+
+    def text() -> None:
+        if not drift:
+            console.print("No drift: every assigned project matches its template.")
+        for d in drift:
+            actual = "missing" if d.actual is None else d.actual
+            console.print(
+                f"{d.project_id} {d.model} {d.field}: {actual} (template {d.template}: "
+                f"{d.expected})",
+                highlight=False,
+            )
+
+    emit(fmt, [dict(d.__dict__) for d in drift], table=text,
+         columns=("project_id", "template", "model", "field", "expected", "actual"))  # fmt: skip

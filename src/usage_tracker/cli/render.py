@@ -1,91 +1,108 @@
-"""Terminal, JSON and CSV rendering of reports."""
+"""How a command prints its result: `--format table|json|csv`, one definition for every command.
+
+`table` is for people (rich tables on stdout), `json` for scripts (the command's JSON contract),
+`csv` for spreadsheets: the rows a user would want in one, through the one export writer
+(`services/kit/exports.csv_text`, formula-safe, numbers as numbers). Where a command also shows
+a preview or asks a question, it goes to stderr unless the format is `table`, so stdout holds
+only the JSON or CSV.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
-from rich.table import Table
+import typer
+from rich.console import Console
 
-from usage_tracker.cli.context import console
-from usage_tracker.domain.money import format_unit_price, format_usd
-from usage_tracker.services.reports.types import KEY_COLUMN, BreakdownRow, Metrics
+from usage_tracker.cli.context import console, err_console
 
-_TITLES = {
-    "day": "Date",
-    "week": "Week",
-    "month": "Month",
-    "user": "User",
-    "project": "Project",
-    "model": "Model",
-    "line_item": "Line item",
-    "api_key": "API key",
-    "endpoint": "Endpoint",
-}
+Rows = Sequence[Mapping[str, Any]]
 
 
-def _n(value: int) -> str:
-    return f"{value:,}"
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
-def _per_request(nanos: int | None) -> str:
-    """Cost per request to a tenth of a cent's hundredth: $0.0076."""
-    return format_unit_price(nanos)
+class FileFormat(StrEnum):
+    """The formats of a command that can also write a workbook (`report teams`)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+FORMAT_HELP = "table (for people), json (for scripts) or csv (for spreadsheets)."
+FORMAT = typer.Option(Format.table, "--format", "-f", case_sensitive=False, help=FORMAT_HELP)
+JSON_FLAG = typer.Option(False, "--json", help="The same as --format json.")
+
+
+def chosen(fmt: Format, as_json: bool) -> Format:
+    """The format of a command that also has the older `--json` flag."""
+    return Format.json if as_json else fmt
+
+
+def out_console(fmt: Format | FileFormat) -> Console:
+    """Where previews and notes go: stdout for a table, stderr when stdout holds data."""
+    return console if fmt == Format.table else err_console
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def print_csv(rows: list[dict[str, Any]]) -> None:
-    """Rows as CSV on stdout, through the one export writer (formula-safe, numbers as numbers)."""
+def _cell(value: Any) -> Any:
+    """A list of plain values reads as one cell ("a; b"); objects stay JSON text."""
+    if isinstance(value, list | tuple) and not any(isinstance(v, dict | list) for v in value):
+        return "; ".join("" if v is None else str(v) for v in value)
+    return value
+
+
+def print_csv(rows: Rows, columns: Sequence[str] | None = None) -> None:
+    """Rows as CSV on stdout, through the one export writer (formula-safe, numbers as numbers).
+
+    Without rows and `columns` nothing is printed (there is no header to give)."""
     from usage_tracker.services.kit.exports import csv_text
 
-    flat = [{k: v for k, v in r.items() if not isinstance(v, list | dict)} for r in rows]
-    if flat:
-        sys.stdout.write(csv_text(flat, newline="\n"))
+    if not rows and columns is None:
+        return
+    flat = [{k: _cell(v) for k, v in r.items()} for r in rows]
+    sys.stdout.write(csv_text(flat, columns, newline="\n"))
 
 
-def breakdown_table(
-    title: str, by: str, rows: list[BreakdownRow], total: Metrics, split: str | None
-) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold", show_footer=True)
-    named = by in ("user", "project", "api_key")
-    table.add_column(_TITLES[by], footer="Total", no_wrap=True)
-    if named:
-        table.add_column("Name", footer="")
-    table.add_column("Cost", justify="right", footer=format_usd(total.cost_nanos))
-    table.add_column("Share", justify="right", footer="100%" if total.cost_nanos else "")
-    table.add_column("Requests", justify="right", footer=_n(total.requests))
-    table.add_column("Input tok", justify="right", footer=_n(total.input_tokens))
-    table.add_column("Cached tok", justify="right", footer=_n(total.cached_input_tokens))
-    table.add_column("Output tok", justify="right", footer=_n(total.output_tokens))
-    table.add_column("$/request", justify="right", footer="")
-    for row in rows:
-        per_request = row.cost_per_request_nanos()
-        cells = [row.key or "(none)"]
-        if named:
-            cells.append(row.label or "")
-        cells += [
-            format_usd(row.cost_nanos),
-            "" if row.share is None else f"{row.share:.1%}",
-            _n(row.requests),
-            _n(row.input_tokens),
-            _n(row.cached_input_tokens),
-            _n(row.output_tokens),
-            _per_request(per_request),
-        ]
-        table.add_row(*cells)
-        if split:
-            for key, nanos in sorted(row.split.items(), key=lambda kv: -kv[1]):
-                sub = [f"  └ {key}"] + ([""] if named else []) + [f"[dim]{format_usd(nanos)}[/]"]
-                table.add_row(*sub, *[""] * (len(cells) - len(sub)))
-    return table
+def print_data(
+    fmt: Format | FileFormat,
+    data: Any,
+    rows: Rows | None = None,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """`--format json`: `data`; `--format csv`: `rows` (by default `data`, a list of objects)."""
+    if fmt == Format.csv:
+        print_csv(data if rows is None else rows, columns)
+    else:
+        print_json(data)
 
 
-def print_table(table: Table) -> None:
+def emit(
+    fmt: Format | FileFormat,
+    data: Any,
+    *,
+    table: Callable[[], None],
+    rows: Rows | None = None,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """Call `table` to print the result for people, or print it as JSON or CSV (`print_data`)."""
+    if fmt == Format.table:
+        table()
+    else:
+        print_data(fmt, data, rows, columns)
+
+
+def print_table(table: Any) -> None:
     console.print(table)
-
-
-KEY_COLUMNS = KEY_COLUMN

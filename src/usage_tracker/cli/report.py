@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
 
 import typer
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.lazy import LazyGroup, lazy
-from usage_tracker.cli.render import breakdown_table, print_csv, print_json, print_table
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import FORMAT, Format, emit, print_data, print_table
+from usage_tracker.cli.report_tables import breakdown_table
 from usage_tracker.domain.money import format_usd
 from usage_tracker.services.reports.types import ReportQuery, previous_period
 
@@ -27,12 +28,6 @@ lazy(
     "report_teams_command",
     "Monthly showback per team (UTC months): cost, share, unassigned remainder, total.",
 )
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def _date(value: str | None, flag: str) -> date | None:
@@ -57,9 +52,11 @@ def _query(
 
     ctx = get_context()
     start, end = _date(since, "--since"), _date(until, "--until")
+    with ctx.session_factory() as session:
+        if org is not None:
+            known_org(session, org)
+        bounds = data_bounds(session, org) if start is None or end is None else None
     if start is None or end is None:
-        with ctx.session_factory() as session:
-            bounds = data_bounds(session, org)
         first, last = bounds if bounds else (date.today(), date.today())
         start, end = start or first, end or max(last, start or first)
     try:
@@ -70,14 +67,15 @@ def _query(
 
 SINCE = typer.Option(None, "--since", help="First day (UTC), YYYY-MM-DD. Default: first data.")
 UNTIL = typer.Option(None, "--until", help="Last day (UTC, inclusive). Default: last data.")
-ORG = typer.Option(None, "--org", help="Only this organization.")
+ORG = typer.Option(None, "--org", help="Only this organization (slug).")
 PROJECT = typer.Option(None, "--project", help="Only this project id.")
 USER = typer.Option(None, "--user", help="Only this user id.")
 MODEL = typer.Option(None, "--model", help="Only this model.")
 KEY = typer.Option(None, "--key", "--api-key", help="Only this API key id.")
 BREAKDOWN = typer.Option(False, "--breakdown", help="Split each row's cost by model.")
-TOP = typer.Option(None, "--top", min=1, help="Only the N largest rows.")
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+TOP = typer.Option(
+    None, "--top", min=1, help="Only the N largest rows (a table's Total stays the whole)."
+)
 
 
 @app.command("summary")
@@ -89,9 +87,11 @@ def summary_command(
     user: str | None = USER,
     model: str | None = MODEL,
     api_key: str | None = KEY,
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT,
 ) -> None:
-    """Total cost, requests and tokens, with the change against the previous period."""
+    """Total cost, requests and tokens, with the change against the previous period.
+
+    CSV: one row of the totals (the JSON object's fields)."""
     from usage_tracker.services.reports.totals import summary
 
     q = _query(since, until, org, project, user, model, api_key)
@@ -99,7 +99,7 @@ def summary_command(
         result = summary(session, q)
         before = summary(session, previous_period(q)) if fmt == Format.table else None
     if fmt != Format.table:
-        print_json(result.to_json())
+        print_data(fmt, result.to_json(), [result.to_json()])
         return
     change = ""
     if before is not None and before.cost_nanos and result.cost_nanos is not None:
@@ -144,15 +144,19 @@ def _breakdown_command(by: str, title: str, default_top: int | None = None) -> C
 
         q = _query(since, until, org, project, user, model, api_key)
         split = "model" if show_breakdown and by != "model" else None
-        with get_context().session_factory() as session:
-            rows = breakdown(session, q, by, top=top or default_top, split=split)
-        if fmt == Format.json:
-            print_json([r.to_json(by, split) for r in rows])
-        elif fmt == Format.csv:
-            print_csv([r.to_json(by) for r in rows])
-        else:
-            heading = f"{title}, {q.since} – {q.until} (UTC)"
-            print_table(breakdown_table(heading, by, rows, group_metrics(rows), split))
+        top = top or default_top
+        if fmt != Format.table:
+            with get_context().session_factory() as session:
+                rows = breakdown(session, q, by, top=top, split=split)
+            data = [r.to_json(by, split) for r in rows]
+            print_data(fmt, data, [r.to_json(by) for r in rows])
+            return
+        with get_context().session_factory() as session:  # a table totals every row
+            every = breakdown(session, q, by, split=split)
+        heading = f"{title}, {q.since} – {q.until} (UTC)"
+        shown = every[:top] if top else every
+        total = group_metrics(every)
+        print_table(breakdown_table(heading, by, shown, total, split, of=len(every)))
 
     command.__doc__ = f"{title}: cost, requests and tokens per {by.replace('_', ' ')}."
     return command
@@ -180,17 +184,21 @@ def reconcile_command(
     project: str | None = PROJECT,
     model: str | None = MODEL,
     top: int = typer.Option(20, "--top", min=1, help="Rows of each table shown (table format)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT,
 ) -> None:
     """Estimated (usage × prices) against billed cost per day × project × model, with drift,
-    and billed cost allocated to users and keys."""
+    and billed cost allocated to users and keys.
+
+    CSV: the day × project × model rows."""
     from usage_tracker.cli.reconcile_render import print_reconciliation
     from usage_tracker.services.reports.reconcile import reconcile
 
     q = _query(since, until, org, project, None, model, None)
     with get_context().session_factory() as session:
         result = reconcile(session, q)
-    if fmt == Format.json:
-        print_json(result.to_json())
-    else:
-        print_reconciliation(result, top)
+    data = result.to_json()
+    emit(fmt, data, rows=data["rows"], table=lambda: print_reconciliation(result, top),
+         columns=RECONCILE_COLUMNS)  # fmt: skip
+
+
+RECONCILE_COLUMNS = ("date", "project_id", "model", "billed_usd", "estimated_usd", "drift_pct")

@@ -57,6 +57,18 @@ def _status(org: str | None) -> None:
         console.print(detail)
 
 
+def _check_org(slug: str) -> None:
+    """--org names an organization here, or the one OPENAI_ADMIN_KEY is for (synced first)."""
+    from usage_tracker.cli.organizations import organization_slugs, unknown_org
+    from usage_tracker.services.orgs.credentials import syncable_organizations
+
+    ctx = get_context()
+    with ctx.session_factory() as session:
+        keyed = syncable_organizations(session, ctx.settings)
+        if slug.strip().lower() not in {*organization_slugs(session), *keyed}:
+            raise unknown_org(session, slug, keyed)
+
+
 def _print_result(result: SyncResult) -> None:
     style = "green" if result.ok else "red"
     console.print(f"[{style}]{result.message}[/]", highlight=False, soft_wrap=True)
@@ -73,10 +85,12 @@ def sync_command(
     """Pull costs, every usage endpoint and organization metadata from the Admin API."""
     from usage_tracker.services.orgs.credentials import syncable_organizations
 
+    ctx = get_context()
+    if org is not None:
+        _check_org(org)
     if status:
         _status(org)
         return
-    ctx = get_context()
     start = None
     if since:
         try:

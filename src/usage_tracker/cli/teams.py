@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from usage_tracker.cli.context import console, fail, get_context
 from usage_tracker.cli.governance_common import actor
-from usage_tracker.cli.render import print_json, print_table
+from usage_tracker.cli.organizations import known_org
+from usage_tracker.cli.render import FORMAT_HELP, FileFormat, print_json, print_table
+from usage_tracker.cli.tables import FitTable
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.money import format_usd
 from usage_tracker.services.orgs.organizations import ensure_organization
@@ -40,10 +41,19 @@ USERS = typer.Option([], "--user", help="User id (repeatable).")
 KEYS = typer.Option([], "--key", help="API key id (repeatable).")
 
 
+def _org(session: Session, slug: str | None) -> Organization:
+    """--org must name an organization; without it, the default one (created on first use)."""
+    return (
+        known_org(session, slug)
+        if slug
+        else ensure_organization(session, get_context().settings.default_org)
+    )
+
+
 def _run(org: str | None, action: str, work: Callable[[Session, Organization], Any]) -> None:
     ctx = get_context()
     with ctx.session_factory() as session:
-        o = ensure_organization(session, org or ctx.settings.default_org)
+        o = _org(session, org)
         try:
             work(session, o)
         except TeamError as exc:
@@ -116,8 +126,7 @@ def list_command(org: str | None = ORG) -> None:
     """Teams and their members (JSON)."""
     ctx = get_context()
     with ctx.session_factory() as session:
-        o = ensure_organization(session, org or ctx.settings.default_org)
-        print_json([t.to_json() for t in list_teams(session, o)])
+        print_json([t.to_json() for t in list_teams(session, _org(session, org))])
 
 
 def _month(text: str | None, flag: str) -> date | None:
@@ -133,35 +142,43 @@ def report_teams_command(
     since: str | None = typer.Option(None, "--since", help="First month, YYYY-MM."),
     until: str | None = typer.Option(None, "--until", help="Last month, YYYY-MM."),
     org: str | None = ORG,
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv or xlsx."),
+    fmt: FileFormat = typer.Option(
+        FileFormat.table,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help=f"{FORMAT_HELP} xlsx: a workbook (needs --output).",
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="File for csv/xlsx."),
 ) -> None:
     """Monthly showback per team (UTC months): cost, share, unassigned remainder, total."""
     ctx = get_context()
     with ctx.session_factory() as session:
-        o = ensure_organization(session, org or ctx.settings.default_org)
+        o = _org(session, org)
         bounds = data_bounds(session, o.slug)
         last = _month(until, "--until") or (bounds[1] if bounds else date.today()).replace(day=1)
         first = _month(since, "--since") or last
         if first > last:
             raise fail("--since is after --until")
         result = showback(session, o, first, last)
-    if fmt == "json":
+    if fmt == FileFormat.json:
         print_json(result.to_json())
-    elif fmt in ("csv", "xlsx"):
-        data = to_csv(result).encode() if fmt == "csv" else to_xlsx(result)
+    elif fmt in (FileFormat.csv, FileFormat.xlsx):
+        data = to_csv(result).encode() if fmt == FileFormat.csv else to_xlsx(result)
         if output is not None:
             output.write_bytes(data)
             console.print(f"Wrote {output}", highlight=False)
-        elif fmt == "xlsx":
+        elif fmt == FileFormat.xlsx:
             raise fail("--format xlsx needs --output FILE")
         else:
             sys.stdout.write(data.decode())
     else:
-        table = Table(title=f"Showback by team, {o.slug} (UTC months)", title_justify="left",
-                      header_style="bold")  # fmt: skip
-        for name in ("Month", "Team", "Cost centre", "Cost", "Share", "Basis"):
-            table.add_column(name, justify="right" if name in ("Cost", "Share") else "left")
+        table = FitTable(f"Showback by team, {o.slug} (UTC months)")
+        for name in ("Month", "Team", "Cost centre"):
+            table.add_column(name)
+        table.add_money_column("Cost")
+        table.add_column("Share", justify="right", no_wrap=True)
+        table.add_column("Basis", drop=1)
         for r in result.rows:
             share = f"{r.share:.1%}" if r.share is not None else "—"
             table.add_row(r.month, r.team, r.cost_centre or "", format_usd(r.cost_nanos), share,

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.render import FORMAT, JSON_FLAG, Format, chosen, emit
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.accounts.accounts import (
     ROLES,
@@ -49,31 +50,32 @@ def create(
 
 @app.command("list")
 def list_command(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    fmt: Format = FORMAT,
+    as_json: bool = JSON_FLAG,
 ) -> None:
     """List accounts with role, state and last sign-in."""
     with get_context().session_factory() as session:
         accounts = list_accounts(session)
-    if as_json:
-        import json
+    rows = [
+        {
+            "name": a.name,
+            "role": a.role,
+            "disabled": a.disabled,
+            "created_at": a.created_at.isoformat(),
+            "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
+        }
+        for a in accounts
+    ]
 
-        rows = [
-            {
-                "name": a.name,
-                "role": a.role,
-                "disabled": a.disabled,
-                "created_at": a.created_at.isoformat(),
-                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
-            }
-            for a in accounts
-        ]
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    table = Table("name", "role", "state", "last sign-in (UTC)")
-    for a in accounts:
-        last = a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never"
-        table.add_row(a.name, a.role, "disabled" if a.disabled else "active", last)
-    console.print(table)
+    def table() -> None:
+        t = Table("name", "role", "state", "last sign-in (UTC)")
+        for a in accounts:
+            last = a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never"
+            t.add_row(a.name, a.role, "disabled" if a.disabled else "active", last)
+        console.print(t)
+
+    emit(chosen(fmt, as_json), rows, table=table,
+         columns=("name", "role", "disabled", "created_at", "last_login_at"))  # fmt: skip
 
 
 @app.command("disable")

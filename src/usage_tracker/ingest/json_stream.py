@@ -73,16 +73,24 @@ class BucketReader:
             raise ParseError(self.file_name, where, "a bucket object")
         start, end = raw.get("start_time"), raw.get("end_time")
         if not isinstance(start, int) or isinstance(start, bool):
-            raise ParseError(self.file_name, where, "an integer `start_time` (epoch seconds)")
+            raise ParseError(
+                self.file_name, where, f"an integer `start_time` (epoch seconds), {_got(start)}"
+            )
         if end is None:
             end = start + DAY
         if not isinstance(end, int) or isinstance(end, bool) or end <= start:
-            raise ParseError(self.file_name, where, "an integer `end_time` after `start_time`")
+            raise ParseError(
+                self.file_name, where, f"an integer `end_time` after `start_time`, got {end!r}"
+            )
         results = raw.get("results", raw.get("result"))
         if results is None:
-            raise ParseError(self.file_name, where, "a `results` (or legacy `result`) array")
+            raise ParseError(
+                self.file_name, where, "a `results` (or legacy `result`) array, found none"
+            )
         if not isinstance(results, list):
-            raise ParseError(self.file_name, where, "`results` to be an array")
+            raise ParseError(
+                self.file_name, where, f"`results` to be an array, got {_got(results)}"
+            )
         bucket = self.new_bucket(start, end)
         first = self.add_many(bucket, results)
         for i in range(first, len(results)):
@@ -210,7 +218,9 @@ def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
             raise ParseError(reader.file_name, where, "a result object")
         start = result.get("start_time")
         if not isinstance(start, int) or isinstance(start, bool):
-            raise ParseError(reader.file_name, where, "an integer `start_time` on every row")
+            raise ParseError(
+                reader.file_name, where, f"an integer `start_time` on every row, {_got(start)}"
+            )
         end = result.get("end_time")
         end = end if isinstance(end, int) and not isinstance(end, bool) and end > start else None
         bucket = buckets.get(start)
@@ -226,3 +236,11 @@ def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
+
+
+def _got(value: Any) -> str:
+    """What a message says was found instead: "found none" or "got 'yesterday'" (shortened)."""
+    if value is None:
+        return "found none"
+    text = repr(value)
+    return f"got {text if len(text) <= 60 else text[:57] + '...'}"

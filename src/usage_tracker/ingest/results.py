@@ -40,7 +40,7 @@ def result_kind(result: Mapping[str, Any]) -> str:
     if isinstance(obj, str):
         endpoint = ENDPOINT_BY_OBJECT.get(obj)
         if endpoint is None:
-            raise ResultError(f"unknown result object {obj!r}")
+            raise ResultError(f"a known result `object`, got {obj!r}")
         return endpoint.name
     if any(k in result for k in _COST_HINTS):
         return COSTS

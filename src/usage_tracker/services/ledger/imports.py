@@ -75,8 +75,11 @@ def import_file(
     """Import one file; a file already imported into this organization is a no-op."""
     name = file_name or path.name
     if not path.is_file():
-        raise ImportFailed(f"{name}: no such file")
+        raise ImportFailed(
+            f"{name}: {'a directory, not a file' if path.is_dir() else 'no such file'}"
+        )
     sha = file_sha256(path)
+    detected: Detected | None = None
     try:
         with transaction(session_factory) as session:
             org = ensure_organization(session, org_slug)
@@ -125,7 +128,15 @@ def import_file(
                 run.message or "",
             )
     except ParseError as exc:
-        raise ImportFailed(f"{exc}. Nothing was imported from this file.") from exc
+        raise ImportFailed(_what_is_wrong(exc, detected)) from exc
+
+
+def _what_is_wrong(exc: ParseError, detected: Detected | None) -> str:
+    """The file, where, and what was expected there; a `.json` file that is not JSON says so."""
+    what = f"{exc.position}: expected {exc.expected}"
+    if detected is not None and detected.shape == "csv" and exc.file_name.lower().endswith(".json"):
+        what = f"not JSON (it does not start with {{ or [), and not a CSV export: {what}"
+    return f"{exc.file_name}: {what}. Nothing was imported from this file."
 
 
 def _import_members(
