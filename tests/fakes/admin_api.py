@@ -151,6 +151,10 @@ class FakeAdminApi:
     def _apply_page_fault(self, page: dict[str, Any], fault: Fault) -> None:
         if fault.extra_results and page["data"]:
             page["data"][0]["results"].extend(json.loads(json.dumps(fault.extra_results)))
+        if fault.repeat_cursor:
+            start = page["data"][0]["start_time"] if page["data"] else 0
+            page["has_more"] = True
+            page["next_page"] = encode_cursor(start, 0)
         if fault.endless:
             self._serial += 1
             start = page["data"][-1]["start_time"] if page["data"] else 0

@@ -40,6 +40,7 @@ class Fault:
     gate: threading.Event | None = None  # answer only once it is set (at most HELD_SECONDS)
     extra_results: list[dict[str, Any]] = field(default_factory=list)  # into the first bucket
     endless: bool = False  # answer has_more=true with a fresh cursor, always
+    repeat_cursor: bool = False  # answer has_more=true with the same cursor, always
     times: int | None = 1
     method: str | None = None  # only this HTTP method (None: any)
 
@@ -142,6 +143,11 @@ class Fault:
     @classmethod
     def endless_has_more(cls) -> Fault:
         return cls(endless=True, times=None)
+
+    @classmethod
+    def repeating_cursor(cls) -> Fault:
+        """has_more=true with the same next_page on every page: a server stuck in a loop."""
+        return cls(repeat_cursor=True, times=None)
 
 
 KNOWN_RESULT_OBJECTS = frozenset(

@@ -6,11 +6,13 @@ import logging
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.fakes import Fault
 from tests.fakes.harness import Connected
 from tests.integration.test_sync import fake_org, run, sync_settings
+from usage_tracker.db.models import SpendAlert
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.services.reports.totals import ReportQuery, summary
@@ -86,6 +88,35 @@ def test_endless_has_more_ends_in_an_error_not_a_hang(
     result = run(session_factory, s, c)
     (failed,) = result.errors
     assert "has_more=true after 3 pages" in (failed.error or "")
+
+
+def test_a_repeating_cursor_stops_that_stream_at_once_with_a_clear_message(
+    session_factory: sessionmaker[Session], settings: Settings, c: Connected
+) -> None:
+    c.fake.inject("/organization/usage/embeddings", Fault.repeating_cursor())
+    result = run(session_factory, sync_settings(settings, c), c)
+    (failed,) = result.errors
+    assert failed.name == "usage:embeddings:1d"
+    assert "same page cursor twice" in (failed.error or "")
+    # Stopped at the first repeat (page 1, then the same cursor again), not after max_pages.
+    assert len(c.fake.calls("/organization/usage/embeddings")) <= 3
+    assert result.status == "partial"
+
+
+def test_a_duplicate_id_across_metadata_lists_is_upserted_not_a_traceback(
+    session_factory: sessionmaker[Session], settings: Settings, c: Connected
+) -> None:
+    org_alert = next(a for a in c.org.spend_alerts if a.project_id is None)
+    project_alert = next(a for a in c.org.spend_alerts if a.project_id is not None)
+    project_alert.id = org_alert.id  # the same id listed for the organization and a project
+    result = run(session_factory, sync_settings(settings, c), c)
+    assert result.ok, result.message
+    with session_factory() as session:
+        ids = session.scalars(select(SpendAlert.alert_id)).all()
+        assert ids.count(org_alert.id) == 1
+        assert session.scalar(select(func.count()).select_from(SpendAlert)) == len(
+            {a.id for a in c.org.spend_alerts}
+        )
 
 
 def test_unknown_result_kinds_are_skipped_with_a_warning(

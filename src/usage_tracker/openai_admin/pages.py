@@ -4,7 +4,8 @@ Usage and costs answer `{"data": [...buckets], "has_more", "next_page"}` and the
 follow them: `iter_bucket_pages` does, reading the raw JSON body (amounts as Decimal, never
 float; results kept as dicts so unknown kinds stay visible). List endpoints (projects, users,
 keys, rate limits…) use the SDK's auto-pagination through `iter_list`.
-A server that keeps answering `has_more: true` ends in an AdminApiError, never a hang.
+A server that keeps answering `has_more: true`, or answers the same cursor twice, ends in an
+AdminApiError, never a hang.
 """
 
 from __future__ import annotations
@@ -53,6 +54,25 @@ def _endless(endpoint: str, pages: int) -> AdminApiError:
     )
 
 
+def _repeated(endpoint: str, page: int) -> AdminApiError:
+    return AdminApiError(
+        endpoint,
+        None,
+        f"the server answered the same page cursor twice (after page {page}); stopped this "
+        "stream rather than read the same page again — the other streams still sync",
+    )
+
+
+def _page_cursor(page: Any) -> str | None:
+    """Where an SDK list page continues from: its `last_id`, else its last item's id."""
+    last = getattr(page, "last_id", None)
+    if isinstance(last, str) and last:
+        return last
+    data = getattr(page, "data", None) or []
+    item_id = getattr(data[-1], "id", None) if data else None
+    return item_id if isinstance(item_id, str) else None
+
+
 def parse_bucket_page(raw: RawResponse, endpoint: str) -> dict[str, Any]:
     """The page's JSON as a dict, checked for the fields pagination relies on."""
     request_id = raw.headers.get("x-request-id")
@@ -94,6 +114,7 @@ def iter_bucket_pages(
     `fetch(cursor)` makes one SDK call (cursor None for the first page).
     """
     cursor: str | None = None
+    seen: set[str] = set()
     for number in range(1, max_pages + 1):
         log.debug("%s page %d%s", endpoint, number, " (first)" if cursor is None else "")
         with admin_call(endpoint, timeout):
@@ -109,6 +130,9 @@ def iter_bucket_pages(
                 None,
                 "the server answered has_more=true without a next_page cursor; cannot continue",
             )
+        if next_page in seen:
+            raise _repeated(endpoint, number)
+        seen.add(next_page)
         cursor = next_page
     raise _endless(endpoint, max_pages)
 
@@ -124,11 +148,17 @@ def iter_list(
     with admin_call(endpoint, timeout):
         first = first_call()
         pages = first.iter_pages()
+        seen: set[str] = set()
         for number, page in enumerate(pages, start=1):
             if number > max_pages:
                 raise _endless(endpoint, max_pages)
             log.debug("%s page %d", endpoint, number)
             yield from page.data
+            cursor = _page_cursor(page)
+            if cursor is not None and getattr(page, "has_more", True):
+                if cursor in seen:
+                    raise _repeated(endpoint, number)
+                seen.add(cursor)
 
 
 def collect(

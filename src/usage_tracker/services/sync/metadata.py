@@ -10,6 +10,7 @@ others still run. Archived projects answer 400 for their users and service accou
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,8 @@ from usage_tracker.services.ledger.names import upsert_members, upsert_projects
 if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
 
+
+log = logging.getLogger(__name__)
 
 PARTS = (
     "projects",
@@ -138,6 +141,7 @@ def _rate_limits(session: Session, org_id: int, limits: list[m.RateLimit], pids:
 def _spend_limits(session: Session, org_id: int, limits: list[m.SpendLimit]) -> int:
     session.execute(delete(SpendLimit).where(SpendLimit.organization_id == org_id))
     now = utcnow()
+    limits = list({s.project_id or "": s for s in limits}.values())  # one per scope, upserted
     for s in limits:
         session.add(
             SpendLimit(
@@ -154,9 +158,20 @@ def _spend_limits(session: Session, org_id: int, limits: list[m.SpendLimit]) -> 
     return len(limits)
 
 
+def _message(exc: Exception) -> str:
+    if isinstance(exc, AdminApiError):
+        return str(exc)
+    log.exception("metadata part failed")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _spend_alerts(session: Session, org_id: int, alerts: list[m.SpendAlert]) -> int:
     session.execute(delete(SpendAlert).where(SpendAlert.organization_id == org_id))
     now = utcnow()
+    # One row per alert id: an id listed both for the organization and for a project is upserted
+    # (the later listing wins), never a unique-constraint failure.
+    by_id = {a.id: a for a in alerts}
+    alerts = list(by_id.values())
     for a in alerts:
         channel = {"recipients": list(a.recipients), "subject_prefix": a.subject_prefix}
         session.add(
@@ -188,11 +203,11 @@ def sync_metadata(
     def part(name: str, fetch: Callable[[], Any], write: Callable[[Session, Any], int]) -> bool:
         try:
             data = fetch()
-        except AdminApiError as exc:
-            report(name, 0, str(exc))
+            with factory() as session, session.begin():
+                rows = write(session, data)
+        except Exception as exc:  # one part's failure is reported; the others still run
+            report(name, 0, _message(exc))
             return False
-        with factory() as session, session.begin():
-            rows = write(session, data)
         report(name, rows, None)
         return True
 

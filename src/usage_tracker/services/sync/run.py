@@ -199,6 +199,15 @@ def sync_organization(
     return result
 
 
+def stream_error(name: str, exc: Exception) -> str:
+    """The message a failed stream records: the Admin API's own, else what went wrong here."""
+    if isinstance(exc, AdminApiError):
+        log.warning("sync stream %s failed: %s", name, exc)
+        return str(exc)
+    log.exception("sync stream %s failed", name)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _pull(
     factory: sessionmaker[Session],
     client: AdminClient,
@@ -226,9 +235,8 @@ def _pull(
             renew=renew,
             progress=progress,
         )
-    except AdminApiError as exc:
-        result.error = str(exc)
-        log.warning("sync stream %s failed: %s", stream.name, exc)
+    except Exception as exc:  # any stream's failure is its own; the other streams still run
+        result.error = stream_error(stream.name, exc)
     return result
 
 
@@ -253,9 +261,8 @@ def _pull_audit_logs(
         result.rows = pull_audit_logs(
             factory, client, org_id, window, max_pages=settings.sync_max_pages, renew=renew
         )
-    except AdminApiError as exc:
-        result.error = str(exc)
-        log.warning("sync stream %s failed: %s", AUDIT_STREAM, exc)
+    except Exception as exc:  # any stream's failure is its own; the other streams still run
+        result.error = stream_error(AUDIT_STREAM, exc)
     if progress is not None:
         progress(AUDIT_STREAM, 1, 1)
     return result
