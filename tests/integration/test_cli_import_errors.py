@@ -56,7 +56,7 @@ BAD_FILES = [
     ("usage.json", _without(_usage_doc(), 1, "results"),
      "bucket 1: expected a `results` (or legacy `result`) array, found none"),
     ("usage.json", _result(_usage_doc(), "input_tokens", "many"),
-     "bucket 2 (start_time 1719964800), result 0: expected `input_tokens` as a number, got 'many'"),
+     "bucket 2 (start_time 1719964800), result 0: expected `input_tokens` as a whole number, got 'many'"),
     ("usage.json", _result(_usage_doc(), "object", "organization.usage.nonsense.result"),
      "expected a known result `object`, got 'organization.usage.nonsense.result'"),
     ("costs.csv", "date,amount,line_item\n2024-07-01,lots,x\n",

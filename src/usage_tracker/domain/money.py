@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 NANOS_PER_UNIT = 1_000_000_000
 _NANO = Decimal(1).scaleb(-9)
 _CENT = Decimal("0.01")
+# The largest amount (in units) nano-units hold in a signed 64-bit integer: about 9.2 billion.
+MAX_UNITS = (2**63 - 1) // NANOS_PER_UNIT
 
 
 class MoneyError(ValueError):
@@ -32,6 +34,8 @@ def to_nanos(value: Decimal | int | str | float) -> int:
         raise MoneyError(f"expected a number, got {value!r}") from exc
     if not dec.is_finite():
         raise MoneyError(f"expected a finite number, got {value!r}")
+    if abs(dec) >= MAX_UNITS:
+        raise MoneyError(f"expected an amount below {MAX_UNITS:,}, got {value!r}")
     return int((dec * NANOS_PER_UNIT).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 

@@ -1,13 +1,14 @@
-"""One API or export result (a dict) → a CostRecord or UsageRecord.
+"""Export results → ledger rows: the kind of a result, and the fast path for usage rows.
 
-Accepts the Admin API's shape and the dashboard's older export shape: `amount.value` or legacy
-`cost`; `line_item` or `model`.
+A result is read into a record by `domain.results` (the one mapping the sync uses too); here
+are what the file path adds: telling a result's kind without an `object`, usage rows for the
+writer, and `RowMaker`, which gives the same rows (and refuses the same values) a result at a
+time faster.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -18,14 +19,11 @@ from usage_tracker.domain.endpoints import (
     USAGE_DIMENSIONS,
     USAGE_ENDPOINTS,
 )
-from usage_tracker.domain.money import MoneyError, to_nanos
 from usage_tracker.domain.records import CostRecord, UsageRecord
+from usage_tracker.domain.results import MAX_COUNT, ResultError, cost_record, usage_record
 from usage_tracker.domain.usage_dims import Dims, DimsIndex, grouping_of_dims
 
-
-class ResultError(ValueError):
-    """A result that does not have the shape its kind requires (message says what was expected)."""
-
+__all__ = ["ResultError", "cost_record", "usage_record"]  # re-exported for the readers
 
 _COST_HINTS = ("amount", "cost")
 _COMPLETION_HINTS = ("output_tokens", "input_cached_tokens")
@@ -49,88 +47,6 @@ def result_kind(result: Mapping[str, Any]) -> str:
     raise ResultError(
         "a result with an `object` field (e.g. organization.costs.result) or a cost `amount`"
     )
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
-    return str(value)
-
-
-def cost_record(result: Mapping[str, Any]) -> CostRecord:
-    amount = result.get("amount")
-    currency = "usd"
-    if isinstance(amount, Mapping):
-        value = amount.get("value")
-        currency = _text(amount.get("currency")) or "usd"
-    elif "cost" in result:
-        value = result.get("cost")
-    else:
-        value = amount
-    if value is None or isinstance(value, bool):
-        raise ResultError("a cost `amount.value` (or legacy `cost`) number")
-    try:
-        nanos = to_nanos(value if isinstance(value, Decimal | int | float) else str(value))
-    except MoneyError as exc:
-        raise ResultError(f"a numeric cost amount, got {value!r}") from exc
-    quantity = result.get("quantity")
-    line_item = _text(result.get("line_item")) or _text(result.get("model"))
-    return CostRecord(
-        amount_nanos=nanos,
-        currency=currency.lower(),
-        project_id=_text(result.get("project_id")),
-        line_item=line_item,
-        api_key_id=_text(result.get("api_key_id")),
-        user_id=_text(result.get("user_id")),
-        user_email=_text(result.get("user_email")),
-        quantity=_quantity(quantity),
-        quantity_unit=_text(result.get("quantity_unit")),
-    )
-
-
-def _quantity(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ResultError(f"`quantity` as a number, got {value!r}") from None
-
-
-def _int_metric(result: Mapping[str, Any], name: str) -> int:
-    value = result.get(name)
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        raise ResultError(f"`{name}` as a number, got {value!r}")
-    if isinstance(value, int):
-        return value
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError as exc:
-        raise ResultError(f"`{name}` as a number, got {value!r}") from exc
-    if not number.is_finite():
-        raise ResultError(f"`{name}` as a finite number, got {value!r}")
-    return int(number)
-
-
-def usage_record(result: Mapping[str, Any], endpoint: str) -> UsageRecord:
-    spec = USAGE_ENDPOINTS[endpoint]
-    metrics = {name: _int_metric(result, name) for name in spec.metrics}
-    dims: dict[str, str | bool | None] = {}
-    for name in USAGE_DIMENSIONS:
-        value = result.get(name)
-        if value is None:
-            continue
-        if name == "batch":
-            if not isinstance(value, bool):
-                raise ResultError(f"`batch` as true/false, got {value!r}")
-            dims[name] = value
-        else:
-            dims[name] = _text(value)
-    return UsageRecord(endpoint=endpoint, metrics=metrics, dims=dims)
 
 
 # A usage row as the ledger stores it: the id of its dimensions, then its endpoint's metrics
@@ -220,10 +136,16 @@ class RowMaker:
                 layout = layouts[keys] = _Layout(endpoint, keys)
             values = (*result.values(), 0, None)
             dims = layout.dims(values)
-            found = ids.get(dims)
+            try:
+                found = ids.get(dims)
+            except TypeError:  # an unhashable value (a list, an object): the record path says why
+                found = None
+            checked = layout.checked(values)
             if (
                 found is not None
-                and _INT.issuperset(map(type, layout.checked(values)))
+                and _INT.issuperset(map(type, checked))
+                and min(checked) >= 0
+                and max(checked) <= MAX_COUNT
                 and type(dims[_BATCH]) in _BOOL_OR_NONE
             ):
                 append((found, *layout.metrics(values)))

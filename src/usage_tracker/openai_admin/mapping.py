@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from usage_tracker.domain import results
 from usage_tracker.domain.endpoints import (
     COST_OBJECT,
     COSTS,
     ENDPOINT_BY_OBJECT,
-    USAGE_DIMENSIONS,
     UsageEndpoint,
 )
-from usage_tracker.domain.money import MoneyError, to_nanos
 from usage_tracker.domain.records import Bucket, CostRecord, UsageRecord
+from usage_tracker.domain.results import ResultError
 from usage_tracker.openai_admin.errors import AdminApiError
 
 log = logging.getLogger(__name__)
@@ -57,69 +56,24 @@ class SkippedResults:
                 log.warning("%s: skipped %d results of object %s", self.endpoint, count, name)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value.strip() if isinstance(value, str) else str(value)
-    return text or None
-
-
 def _malformed(endpoint: str, what: str) -> AdminApiError:
     return AdminApiError(endpoint, None, f"malformed result: {what}")
 
 
 def cost_record(result: Mapping[str, Any], endpoint: str) -> CostRecord:
-    amount = result.get("amount")
-    value = amount.get("value") if isinstance(amount, Mapping) else None
-    if value is None or isinstance(value, bool):
-        raise _malformed(endpoint, "a cost result without a numeric amount.value")
+    """`domain.results.cost_record` (the import's mapping too), its refusal as AdminApiError."""
     try:
-        nanos = to_nanos(value if isinstance(value, Decimal | int) else Decimal(str(value)))
-    except (MoneyError, ArithmeticError):
-        raise _malformed(endpoint, f"amount.value {value!r} is not a number") from None
-    currency = _text(amount.get("currency")) if isinstance(amount, Mapping) else None
-    quantity = result.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int | float | Decimal | None):
-        raise _malformed(endpoint, f"quantity {quantity!r} is not a number")
-    return CostRecord(
-        amount_nanos=nanos,
-        currency=(currency or "usd").lower(),
-        project_id=_text(result.get("project_id")),
-        line_item=_text(result.get("line_item")),
-        api_key_id=_text(result.get("api_key_id")),
-        user_id=_text(result.get("user_id")),
-        quantity=None if quantity is None else float(quantity),
-        quantity_unit=_text(result.get("quantity_unit")),
-    )
-
-
-def _metric(result: Mapping[str, Any], name: str, endpoint: str) -> int:
-    value = result.get(name)
-    if value is None:
-        return 0
-    if isinstance(value, bool):
-        raise _malformed(endpoint, f"{name} is {value!r}, not a count")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    raise _malformed(endpoint, f"{name} is {value!r}, not a whole number")
+        return results.cost_record(result)
+    except ResultError as exc:
+        raise _malformed(endpoint, f"expected {exc}") from None
 
 
 def usage_record(result: Mapping[str, Any], spec: UsageEndpoint, endpoint: str) -> UsageRecord:
-    metrics = {name: _metric(result, name, endpoint) for name in spec.metrics}
-    dims: dict[str, str | bool | None] = {}
-    for name in USAGE_DIMENSIONS:
-        value = result.get(name)
-        if value is None:
-            continue
-        if name == "batch":
-            if not isinstance(value, bool):
-                raise _malformed(endpoint, f"batch is {value!r}, not true/false")
-            dims[name] = value
-        else:
-            dims[name] = _text(value)
-    return UsageRecord(endpoint=spec.name, metrics=metrics, dims=dims)
+    """`domain.results.usage_record` (the import's mapping too), its refusal as AdminApiError."""
+    try:
+        return results.usage_record(result, spec.name)
+    except ResultError as exc:
+        raise _malformed(endpoint, f"expected {exc}") from None
 
 
 def _bounds(raw: Mapping[str, Any], endpoint: str) -> tuple[int, int]:
