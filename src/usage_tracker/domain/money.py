@@ -86,3 +86,16 @@ def parse_usd(text: str) -> int:
     if not cleaned:
         raise MoneyError(f"expected an amount of dollars, got {text!r}")
     return to_nanos(cleaned)
+
+
+def decimal_text(value: Decimal) -> str:
+    """An exact decimal in plain notation: no exponent, no trailing zeros, `-` only when
+    negative (`12.5`, `0.0000025`, `-3`): FOCUS's Numeric Format and every CSV number."""
+    if not value.is_finite():
+        raise MoneyError(f"expected a finite number, got {value!r}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        return "0"
+    return text

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 # A plain decimal number (no leading zeros, so ids like "007" stay text).
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
@@ -74,6 +75,40 @@ def to_csv(rows: Sequence[Row], columns: Sequence[str] | None = None) -> bytes:
     """CSV bytes for a download, with a byte-order mark so spreadsheet programs read UTF-8
     (names in Korean, for one)."""
     return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
+
+
+def csv_stream(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    text_columns: Sequence[int] | None = None,
+    bom: bool = False,
+    chunk_rows: int = 2000,
+) -> Iterator[bytes]:
+    """CSV of rows that are already cells (None an empty cell), as UTF-8 chunks of
+    `chunk_rows` lines, for exports too large to hold. The formula guard applies to the
+    `text_columns` (indexes; all when None), so columns known to hold numbers, dates or
+    fixed words skip the check."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([safe_cell(c) for c in columns])
+    guarded = list(range(len(columns))) if text_columns is None else list(text_columns)
+    first = "\ufeff" if bom else ""
+    pending = 0
+    for row in rows:
+        cells = list(row)
+        for i in guarded:
+            value = cells[i]
+            if value and isinstance(value, str) and value[0] in _FORMULA_FIRST:
+                cells[i] = safe_cell(value)
+        writer.writerow(cells)
+        pending += 1
+        if pending >= chunk_rows:
+            yield (first + buf.getvalue()).encode("utf-8")
+            first, pending = "", 0
+            buf.seek(0)
+            buf.truncate()
+    yield (first + buf.getvalue()).encode("utf-8")
 
 
 def to_json(rows: Sequence[Row]) -> bytes:

@@ -24,9 +24,10 @@ from usage_tracker.services.reports.estimates import Estimate, usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 
 TOLERANCE = 0.01  # |drift| within 1% counts as reconciled (see docs/sync.md)
+ALLOCATION_METHOD = "share of estimated cost per day × project × model (token share where unpriced)"
 ALLOCATION_LABEL = (
-    "allocation: billed cost split by each one's share of estimated cost per day × project × "
-    "model (token share where unpriced) — the Costs API has no user dimension"
+    f"allocation: billed cost split by each one's {ALLOCATION_METHOD} — the Costs API has no "
+    "user dimension"
 )
 Key = tuple[date, str | None, str | None]
 
@@ -160,27 +161,46 @@ def _weight(cell_estimate: int | None, metrics: dict[str, int]) -> int:
         metrics["seconds"] + metrics["characters"]  # fmt: skip
 
 
-def _allocate(
-    session: Session, q: ReportQuery, billed: dict[Key, int], dim: str
-) -> list[Allocation]:
+def allocation_weights(
+    session: Session, q: ReportQuery, dim: str
+) -> dict[Key, dict[str | None, int]]:
+    """Each user's (or key's) weight in each day × project × model: estimated cost in
+    nano-dollars, or tokens (and images, seconds, characters) where the model is unpriced."""
     weights: dict[Key, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
     for cell in usage_cells(session, q, ("day", "project", "model", dim)):
         day, project, model, who = cell.key
         weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
+    return weights
+
+
+def split_by_weight(
+    amount: int, weights: dict[str | None, int]
+) -> list[tuple[str | None, int]] | None:
+    """`amount` split in proportion to the positive weights, exactly (the rounding remainder to
+    the largest); None when no weight is positive (no usage data to allocate by)."""
+    shares = {k: w for k, w in weights.items() if w > 0}
+    whole = sum(shares.values())
+    if not whole:
+        return None
+    ordered = sorted(shares.items(), key=lambda kv: -kv[1])
+    parts = [(who, amount * w // whole) for who, w in ordered]
+    given = sum(part for _, part in parts)
+    parts[0] = (parts[0][0], parts[0][1] + amount - given)
+    return parts
+
+
+def _allocate(
+    session: Session, q: ReportQuery, billed: dict[Key, int], dim: str
+) -> list[Allocation]:
+    weights = allocation_weights(session, q, dim)
     totals: dict[str | None, int] = defaultdict(int)
     for key, amount in billed.items():
-        shares = {k: w for k, w in weights.get(key, {}).items() if w > 0}
-        whole = sum(shares.values())
-        if not whole:
+        parts = split_by_weight(amount, weights.get(key, {}))
+        if parts is None:
             totals["(no usage data)"] += amount
             continue
-        given = 0
-        ordered = sorted(shares.items(), key=lambda kv: -kv[1])
-        for who, w in ordered:
-            part = amount * w // whole
+        for who, part in parts:
             totals[who] += part
-            given += part
-        totals[ordered[0][0]] += amount - given  # the rounding remainder, to the largest
     grand = sum(totals.values())
     names = labels(session, dim, (k for k in totals if k))
     out = [
