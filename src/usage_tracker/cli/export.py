@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from usage_tracker.cli.context import err_console, fail, get_context
 
@@ -68,7 +69,7 @@ def focus_command(
         try:
             chunks = export_focus(session, q, fmt.value)
         except ParquetUnavailable as exc:
-            raise fail(str(exc)) from exc
+            raise fail(escape(str(exc))) from exc
         if output is None:
             out = sys.stdout.buffer
             for chunk in chunks:
