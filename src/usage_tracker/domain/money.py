@@ -44,12 +44,12 @@ def usd_string(nanos: int | None) -> str | None:
     """Decimal string with at least two decimals and no trailing zeros beyond them."""
     if nanos is None:
         return None
-    text = format(from_nanos(nanos), "f")
-    whole, _, frac = text.partition(".")
-    frac = frac.rstrip("0")
+    nanos = int(nanos)
+    whole, frac_nanos = divmod(-nanos if nanos < 0 else nanos, NANOS_PER_UNIT)
+    frac = f"{frac_nanos:09d}".rstrip("0")  # integer arithmetic: exact, and fast in exports
     if len(frac) < 2:
         frac = frac.ljust(2, "0")
-    return f"{whole}.{frac}"
+    return f"{'-' if nanos < 0 else ''}{whole}.{frac}"
 
 
 def usd_cents(nanos: int) -> Decimal:

@@ -1,5 +1,5 @@
 """Tables to CSV, JSON and XLSX, safe to open in a spreadsheet: the one writer every export uses
-(views, audit logs, team showback, the CLI's `--format csv`).
+(views, audit logs, team showback, the CLI's `--format csv`, the FOCUS export).
 
 Text a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`, a leading tab or CR) gets a
 leading quote; numbers stay numbers — ints, Decimals and decimal strings such as `-12.50` (a
@@ -22,7 +22,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset("=+-@\t\r")
 # A plain decimal number (no leading zeros, so ids like "007" stay text).
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
@@ -77,38 +76,32 @@ def to_csv(rows: Sequence[Row], columns: Sequence[str] | None = None) -> bytes:
     return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
 
 
-def csv_stream(
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    text_columns: Sequence[int] | None = None,
-    bom: bool = False,
-    chunk_rows: int = 2000,
-) -> Iterator[bytes]:
-    """CSV of rows that are already cells (None an empty cell), as UTF-8 chunks of
-    `chunk_rows` lines, for exports too large to hold. The formula guard applies to the
-    `text_columns` (indexes; all when None), so columns known to hold numbers, dates or
-    fixed words skip the check."""
+def csv_fields(values: Sequence[Any]) -> str:
+    """Cells as one CSV fragment (no line end; None an empty cell), with the formula guard:
+    for writers that render repeating runs of cells once and join them (the FOCUS export)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in columns])
-    guarded = list(range(len(columns))) if text_columns is None else list(text_columns)
-    first = "\ufeff" if bom else ""
-    pending = 0
-    for row in rows:
-        cells = list(row)
-        for i in guarded:
-            value = cells[i]
-            if value and isinstance(value, str) and value[0] in _FORMULA_FIRST:
-                cells[i] = safe_cell(value)
-        writer.writerow(cells)
-        pending += 1
-        if pending >= chunk_rows:
-            yield (first + buf.getvalue()).encode("utf-8")
-            first, pending = "", 0
-            buf.seek(0)
-            buf.truncate()
-    yield (first + buf.getvalue()).encode("utf-8")
+    csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow(
+        [None if v is None else safe_cell(_flat(v)) for v in values]
+    )
+    return buf.getvalue()
+
+
+def csv_lines(
+    header: Sequence[str], lines: Iterable[str], *, chunk_lines: int = 4000
+) -> Iterator[bytes]:
+    """A header and lines already rendered (`csv_fields`), RFC 4180 line ends, UTF-8 without a
+    byte-order mark, in chunks of `chunk_lines` lines."""
+    yield (csv_fields(header) + "\r\n").encode("utf-8")
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= chunk_lines:
+            batch.append("")
+            yield "\r\n".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        batch.append("")
+        yield "\r\n".join(batch).encode("utf-8")
 
 
 def to_json(rows: Sequence[Row]) -> bytes:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy.orm import Session
 
 from usage_tracker.services.reports.focus.columns import COLUMNS, NAMES
-from usage_tracker.services.reports.focus.rows import FocusQuery, focus_rows
+from usage_tracker.services.reports.focus.rows import FocusQuery, focus_parts, focus_rows
 from usage_tracker.services.reports.focus.writers import (
     MEDIA_TYPES,
     PARQUET_MISSING,
@@ -51,7 +51,7 @@ def export_focus(session: Session, q: FocusQuery, fmt: str = "csv") -> Iterator[
         if not parquet_available():
             raise ParquetUnavailable(PARQUET_MISSING)
         return parquet_chunks(focus_rows(session, q))
-    return csv_chunks(focus_rows(session, q))
+    return csv_chunks(focus_parts(session, q))
 
 
 def file_name(q: FocusQuery, fmt: str) -> str:

@@ -24,53 +24,74 @@ MONEY_SCALE = 18  # digits after the point: nano-dollars (9) and unit prices per
 class Column:
     name: str
     type: str
-    free_text: bool = False  # may hold text from the data (names, ids): the CSV formula guard
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("BillingAccountId", STRING, True),
-    Column("BillingAccountName", STRING, True),
+# In segments that repeat from row to row (rows.py renders each distinct segment once).
+PREFIX = (  # per organization, currency and day
+    Column("BillingAccountId", STRING),
+    Column("BillingAccountName", STRING),
     Column("BillingCurrency", STRING),
     Column("BillingPeriodStart", DATETIME),
     Column("BillingPeriodEnd", DATETIME),
     Column("ChargePeriodStart", DATETIME),
     Column("ChargePeriodEnd", DATETIME),
+)
+CHARGE = (  # per line item and whether it is a credit
     Column("ChargeCategory", STRING),
     Column("ChargeClass", STRING),
-    Column("ChargeDescription", STRING, True),
+    Column("ChargeDescription", STRING),
     Column("ChargeFrequency", STRING),
+    Column("PricingCategory", STRING),
+    Column("SkuId", STRING),
+    Column("x_Model", STRING),
+    Column("x_TokenKind", STRING),
+)
+COSTS = (  # per row
     Column("BilledCost", MONEY),
     Column("ListCost", MONEY),
     Column("ContractedCost", MONEY),
     Column("EffectiveCost", MONEY),
     Column("ListUnitPrice", MONEY),
-    Column("PricingCategory", STRING),
+)
+QUANTITIES = (  # per row
     Column("PricingQuantity", QUANTITY),
     Column("PricingUnit", STRING),
     Column("ConsumedQuantity", QUANTITY),
     Column("ConsumedUnit", STRING),
+    Column("x_Tokens", QUANTITY),
+)
+SERVICE = (  # the same in every row
     Column("ProviderName", STRING),
     Column("PublisherName", STRING),
     Column("InvoiceIssuerName", STRING),
     Column("ServiceCategory", STRING),
     Column("ServiceSubcategory", STRING),
     Column("ServiceName", STRING),
-    Column("SubAccountId", STRING, True),
-    Column("SubAccountName", STRING, True),
-    Column("ResourceId", STRING, True),
-    Column("ResourceName", STRING, True),
+)
+WHO = (  # per project, API key and user
+    Column("SubAccountId", STRING),
+    Column("SubAccountName", STRING),
+    Column("ResourceId", STRING),
+    Column("ResourceName", STRING),
     Column("ResourceType", STRING),
-    Column("SkuId", STRING, True),
-    Column("Tags", JSON, True),
-    Column("x_Model", STRING, True),
-    Column("x_TokenKind", STRING, True),
-    Column("x_Tokens", QUANTITY),
-    Column("x_UserId", STRING, True),
-    Column("x_UserName", STRING, True),
+    Column("x_UserId", STRING),
+    Column("x_UserName", STRING),
+    Column("Tags", JSON),
+)
+SOURCE = (  # per record set and allocation
     Column("x_AllocationMethod", STRING),
     Column("x_CostGrouping", STRING),
 )
+SEGMENTS = (PREFIX, CHARGE, COSTS, QUANTITIES, SERVICE, WHO, SOURCE)
+COLUMNS: tuple[Column, ...] = tuple(c for segment in SEGMENTS for c in segment)
 NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
-FREE_TEXT: tuple[int, ...] = tuple(i for i, c in enumerate(COLUMNS) if c.free_text)
-__all__ = ["COLUMNS", "FREE_TEXT", "INDEX", "MONEY_SCALE", "NAMES", "QUANTITY_SCALE", "Column"]
+__all__ = [
+    "COLUMNS",
+    "INDEX",
+    "MONEY_SCALE",
+    "NAMES",
+    "QUANTITY_SCALE",
+    "SEGMENTS",
+    "Column",
+]

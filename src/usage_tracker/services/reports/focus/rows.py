@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostRecord, Organization
@@ -32,17 +32,19 @@ from usage_tracker.domain.focus import (
     tokens_per_unit,
 )
 from usage_tracker.domain.money import decimal_text, from_nanos, usd_string
+from usage_tracker.services.kit.exports import csv_fields
 from usage_tracker.services.ledger.names import labels
-from usage_tracker.services.ledger.record_sets import (
-    Choice,
-    SetInfo,
-    candidate_sets,
-    choose,
-    day_ranges,
-)
+from usage_tracker.services.ledger.record_sets import SetInfo, candidate_sets, choose
 from usage_tracker.services.reports.focus.allocation import UserAllocation
 from usage_tracker.services.reports.focus.columns import MONEY_SCALE
 from usage_tracker.services.reports.focus.pricing import ListPrices
+from usage_tracker.services.reports.focus.query import (
+    Group,
+    chunk_condition,
+    chunks,
+    day_groups,
+    day_plan,
+)
 from usage_tracker.services.reports.focus.tags import TeamTags
 
 PROVIDER = "OpenAI"
@@ -50,8 +52,6 @@ SERVICE_NAME = "OpenAI API"
 SERVICE_CATEGORY = "AI and Machine Learning"
 SERVICE_SUBCATEGORY = "Generative AI"
 NO_LINE_ITEM = "OpenAI API usage"
-CHUNK_DAYS = 8  # days per query; a chunk never crosses a month
-_FETCH = 2000
 
 
 @dataclass(frozen=True)
@@ -69,71 +69,20 @@ class FocusQuery:
             raise ValueError(f"--until ({self.until}) is before --since ({self.since})")
 
 
-def chunks(since: date, until: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
-    """[since, until] in runs of at most `size` days, none crossing a calendar month."""
-    day = since
-    while day <= until:
-        _, following = month_bounds(day)
-        last = min(until, day + timedelta(days=size - 1), following - timedelta(days=1))
-        yield day, last
-        day = last + timedelta(days=1)
-
-
-def _conditions(choices: Sequence[Choice], lo: date, hi: date) -> list[ColumnElement[bool]]:
-    parts = []
-    for c in choices:
-        mine = [d for d in c.days if lo <= d <= hi]
-        for first, last in day_ranges(mine):
-            parts.append(
-                and_(
-                    CostRecord.record_set_id == c.record_set_id, CostRecord.day.between(first, last)
-                )
-            )
-    return parts
-
-
-# A literal (not a bound parameter), so PostgreSQL sees the same expression in GROUP BY.
-_NEGATIVE = case(
-    (CostRecord.amount_nanos < literal_column("0"), literal_column("1")), else_=literal_column("0")
-)
-_GROUP = (
-    CostRecord.record_set_id,
-    CostRecord.day,
-    CostRecord.project_id,
-    CostRecord.api_key_id,
-    CostRecord.user_id,
-    CostRecord.line_item,
-    CostRecord.model,
-    CostRecord.token_kind,
-    CostRecord.currency,
-    CostRecord.quantity_unit,
-    _NEGATIVE,
-)
-_ORDER = (
-    CostRecord.day,
-    CostRecord.record_set_id,
-    func.coalesce(CostRecord.project_id, ""),
-    func.coalesce(CostRecord.line_item, ""),
-    func.coalesce(CostRecord.api_key_id, ""),
-    func.coalesce(CostRecord.user_id, ""),
-    _NEGATIVE,
-    func.coalesce(CostRecord.currency, ""),
-    func.coalesce(CostRecord.quantity_unit, ""),
-)
-
-
 class _Names:
     """Names of the projects, keys and users of a chunk, looked up once each."""
 
     def __init__(self) -> None:
         self.known: dict[str, dict[str, str | None]] = {"project": {}, "api_key": {}, "user": {}}
 
-    def load(self, session: Session, where: ColumnElement[bool]) -> None:
+    def load(self, session: Session, where: ColumnElement[bool], grouping: set[str]) -> None:
         for dim, column in (
             ("project", CostRecord.project_id),
             ("api_key", CostRecord.api_key_id),
             ("user", CostRecord.user_id),
         ):
+            if column.key not in grouping:
+                continue
             known = self.known[dim]
             query = select(column).distinct().where(where, column.is_not(None))
             ids: list[str] = [v for v in session.scalars(query) if v is not None and v not in known]
@@ -145,13 +94,24 @@ class _Names:
         return None if value is None else self.known[dim].get(value)
 
 
+def _segment(cells: tuple[Any, ...]) -> Segment:
+    return cells, csv_fields(cells) + ","
+
+
 def _fits(value: Decimal, scale: int) -> bool:
     exponent = value.normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent >= -scale
 
 
+Segment = tuple[tuple[Any, ...], str]  # the cells, and their CSV text (ending in a comma)
+Parts = tuple[Segment, ...]  # a row's segments, in focus/columns.py's SEGMENTS order
+SERVICE = _segment((PROVIDER, PROVIDER, PROVIDER, SERVICE_CATEGORY, SERVICE_SUBCATEGORY,
+                    SERVICE_NAME))  # fmt: skip
+
+
 class RowBuilder:
-    """Turns one summed cost group into its FOCUS row(s)."""
+    """Turns one summed cost group into its FOCUS row(s), as segments: the runs of cells that
+    repeat from row to row are built (and rendered as CSV, formula guard included) once."""
 
     def __init__(self, session: Session, sets: Sequence[SetInfo], q: FocusQuery) -> None:
         self.sets = {s.id: s for s in sets}
@@ -159,39 +119,122 @@ class RowBuilder:
         self.accounts: dict[int, tuple[str, str | None]] = {}
         for org in session.scalars(select(Organization).where(Organization.id.in_(org_ids))):
             self.accounts[org.id] = (org.openai_org_id or org.slug, org.name)
-        self.grouping = {s.id: ",".join(sorted(s.grouping)) for s in sets}
         self.prices = ListPrices(session)
         self.tags = TeamTags(session, org_ids)
         self.names = _Names()
         self.allocation = UserAllocation(session, q.org) if q.allocate_users else None
-        self._periods: dict[date, tuple[str, str, str, str]] = {}
+        self._prefixes: dict[tuple[int, date, str | None], Segment] = {}
+        self._charges: dict[tuple[str | None, str | None, str | None, bool], Segment] = {}
+        self._credit_items: dict[str | None, bool] = {}
+        self._units: dict[str | None, tuple[str | None, str, int | None]] = {}
+        self._whos: dict[tuple[int, str | None, str | None, str | None], Segment] = {}
+        self._sources: dict[tuple[int, str | None], Segment] = {}
 
-    def _period(self, day: date) -> tuple[str, str, str, str]:
-        found = self._periods.get(day)
+    def _prefix(self, rs_id: int, day: date, currency: str | None) -> Segment:
+        """Billing account, currency, billing and charge periods: the same all day long."""
+        key = (rs_id, day, currency)
+        found = self._prefixes.get(key)
         if found is None:
+            account_id, account_name = self.accounts[self.sets[rs_id].organization_id]
             first, following = month_bounds(day)
-            found = (instant(first), instant(following), instant(day), instant(next_day(day)))
-            self._periods[day] = found
+            found = _segment((account_id, account_name, (currency or "usd").upper(),
+                              instant(first), instant(following), instant(day),
+                              instant(next_day(day))))  # fmt: skip
+            if len(self._prefixes) > 10_000:
+                self._prefixes.clear()
+            self._prefixes[key] = found
         return found
 
-    def rows(self, record: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        (rs_id, day, project, key, user, line_item, model, kind, currency, unit, _neg,
-         amount, quantity, with_quantity, count) = record  # fmt: skip
-        amount = int(amount or 0)
-        qty = float(quantity) if quantity is not None and with_quantity == count else None
-        info = self.sets[rs_id]
-        if self.allocation is not None and "user_id" not in info.grouping:
+    def _charge(
+        self, line_item: str | None, model: str | None, kind: str | None, credit: bool
+    ) -> Segment:
+        key = (line_item, model, kind, credit)
+        found = self._charges.get(key)
+        if found is None:
+            found = self._charges[key] = _segment((
+                CREDIT if credit else USAGE,
+                None,  # ChargeClass: no corrections in this data
+                line_item or NO_LINE_ITEM,
+                "One-Time" if credit else "Usage-Based",
+                None if credit else "Standard",
+                line_item,
+                model,
+                kind,
+            ))  # fmt: skip
+        return found
+
+    def _is_credit_item(self, line_item: str | None) -> bool:
+        found = self._credit_items.get(line_item)
+        if found is None:
+            found = self._credit_items[line_item] = is_credit(line_item, 0)
+        return found
+
+    def _unit(self, unit: str | None) -> tuple[str | None, str, int | None]:
+        """The FOCUS unit, its CSV text, and how many tokens one unit is."""
+        found = self._units.get(unit)
+        if found is None:
+            name = focus_unit(unit)
+            found = self._units[unit] = (name, csv_fields([name]), tokens_per_unit(unit))
+        return found
+
+    def _who(self, org_id: int, project: str | None, key: str | None, user: str | None) -> Segment:
+        cache_key = (org_id, project, key, user)
+        found = self._whos.get(cache_key)
+        if found is None:
+            names = self.names
+            found = _segment((
+                project,
+                names.get("project", project),
+                key,
+                names.get("api_key", key),
+                None if key is None else "API Key",
+                user,
+                names.get("user", user),
+                self.tags.tags(org_id, project, key, user),
+            ))  # fmt: skip
+            if len(self._whos) > 100_000:
+                self._whos.clear()
+            self._whos[cache_key] = found
+        return found
+
+    def _source(self, rs_id: int, method: str | None) -> Segment:
+        found = self._sources.get((rs_id, method))
+        if found is None:
+            grouping = ",".join(sorted(self.sets[rs_id].grouping))
+            found = self._sources[(rs_id, method)] = _segment((method, grouping))
+        return found
+
+    def rows(self, rs_id: int, day: date, group: Group) -> list[Parts]:
+        """The FOCUS row of one group, or its rows split among users (with the allocation)."""
+        (project, line_item, key, user, _negative, currency, unit, model, kind), (amount, qty) = (
+            group
+        )
+        if self.allocation is not None and "user_id" not in self.sets[rs_id].grouping:
             shares = self.allocation.split(day, project, model, amount, qty)
             if shares is not None:
                 method = self.allocation.method
-                for who, part, part_qty in shares:
-                    yield self._row(rs_id, day, project, key, who, line_item, model, kind,
-                                    currency, unit, part, part_qty, method)  # fmt: skip
-                return
-        yield self._row(rs_id, day, project, key, user, line_item, model, kind, currency, unit,
-                        amount, qty, None)  # fmt: skip
+                return [
+                    self.row(
+                        rs_id,
+                        day,
+                        project,
+                        key,
+                        who,
+                        line_item,
+                        model,
+                        kind,
+                        currency,
+                        unit,
+                        part,
+                        part_qty,
+                        method,
+                    )
+                    for who, part, part_qty in shares
+                ]
+        return [self.row(rs_id, day, project, key, user, line_item, model, kind, currency, unit,
+                         amount, qty, None)]  # fmt: skip
 
-    def _row(
+    def row(
         self,
         rs_id: int,
         day: date,
@@ -206,23 +249,25 @@ class RowBuilder:
         amount: int,
         qty: float | Decimal | None,
         method: str | None,
-    ) -> tuple[Any, ...]:
-        org_id = self.sets[rs_id].organization_id
-        account_id, account_name = self.accounts[org_id]
-        period_start, period_end, charge_start, charge_end = self._period(day)
+    ) -> Parts:
         billed = usd_string(amount)
-        credit = is_credit(line_item, amount)
+        credit = amount < 0 or self._is_credit_item(line_item)
         list_cost, list_price = billed, None
-        pricing_qty = pricing_unit = consumed_qty = consumed_unit = tokens = None
-        fu = focus_unit(unit)
-        if not credit and qty is not None and fu is not None:
+        fu, fu_text, per_token = self._unit(unit)
+        if credit or qty is None or fu is None:
+            quantities: Segment = (_NO_QUANTITIES, _NO_QUANTITIES_TEXT)
+        else:
             exact = qty if isinstance(qty, Decimal) else quantity_decimal(qty)
-            pricing_qty, pricing_unit = decimal_text(exact), fu
-            if exact > 0:
-                consumed_qty, consumed_unit = pricing_qty, fu
-            per_token = tokens_per_unit(unit)
+            pricing = decimal_text(exact)
+            consumed = pricing if exact > 0 else None
+            tokens = None
             if per_token is not None:
-                tokens = decimal_text(exact * per_token)
+                tokens = pricing if per_token == 1 else decimal_text(exact * per_token)
+            quantities = (
+                (pricing, fu, consumed, fu if consumed else None, tokens),
+                f"{pricing},{fu_text},{consumed or ''},{fu_text if consumed else ''},"
+                f"{tokens or ''},",
+            )
             price = self.prices.unit_price(model, kind, unit)
             if price is not None:
                 listed, exact_billed = price * exact, from_nanos(amount)
@@ -233,72 +278,58 @@ class RowBuilder:
                 ):
                     list_price = decimal_text(price)
                     list_cost = billed if listed == exact_billed else decimal_text(listed)
+        # ContractedCost and EffectiveCost: pay-as-you-go, no negotiated rate or commitment
+        costs = (
+            (billed, list_cost, billed, billed, list_price),
+            f"{billed},{list_cost},{billed},{billed},{list_price or ''},",
+        )
         return (
-            account_id,
-            account_name,
-            (currency or "usd").upper(),
-            period_start,
-            period_end,
-            charge_start,
-            charge_end,
-            CREDIT if credit else USAGE,
-            None,  # ChargeClass: no corrections in this data
-            line_item or NO_LINE_ITEM,
-            "One-Time" if credit else "Usage-Based",
-            billed,
-            list_cost,
-            billed,  # ContractedCost: pay-as-you-go, no negotiated rate in the data
-            billed,  # EffectiveCost: no commitment to amortise
-            list_price,
-            None if credit else "Standard",
-            pricing_qty,
-            pricing_unit,
-            consumed_qty,
-            consumed_unit,
-            PROVIDER,
-            PROVIDER,
-            PROVIDER,
-            SERVICE_CATEGORY,
-            SERVICE_SUBCATEGORY,
-            SERVICE_NAME,
-            project,
-            self.names.get("project", project),
-            key,
-            self.names.get("api_key", key),
-            None if key is None else "API Key",
-            line_item,
-            self.tags.tags(org_id, project, key, user),
-            model,
-            kind,
-            tokens,
-            user,
-            self.names.get("user", user),
-            method,
-            self.grouping[rs_id],
+            self._prefix(rs_id, day, currency),
+            self._charge(line_item, model, kind, credit),
+            costs,
+            quantities,
+            SERVICE,
+            self._who(self.sets[rs_id].organization_id, project, key, user),
+            self._source(rs_id, method),
         )
 
 
-def focus_rows(session: Session, q: FocusQuery) -> Iterator[tuple[Any, ...]]:
-    """The export's rows in column order (focus/columns.py), chunk by chunk of days."""
+_NO_QUANTITIES = (None, None, None, None, None)
+_NO_QUANTITIES_TEXT = ",,,,,"
+
+
+def focus_parts(session: Session, q: FocusQuery) -> Iterator[Parts]:
+    """The export's rows as segments: day by day, each organization's chosen record set, its
+    groups in order; names and allocation weights chunk by chunk."""
     sets = candidate_sets(session, costs=True, org=q.org, required=())
     if not sets:
         return
     choices = choose(session, sets, q.since, q.until, months=False)
     builder = RowBuilder(session, sets, q)
-    values = (
-        func.sum(CostRecord.amount_nanos),
-        func.sum(CostRecord.quantity),
-        func.count(CostRecord.quantity),
-        func.count(),
-    )
+    carried = {dim for s in sets for dim in s.grouping}
     for lo, hi in chunks(q.since, q.until):
-        parts = _conditions(choices, lo, hi)
-        if not parts:
+        plan = day_plan(choices, lo, hi)
+        if not plan:
             continue
-        where = or_(*parts)
-        builder.names.load(session, where)
+        builder.names.load(session, chunk_condition(plan), carried)
         if builder.allocation is not None:
             builder.allocation.load(lo, hi)
-        query = select(*_GROUP, *values).where(where).group_by(*_GROUP).order_by(*_ORDER)
-        for record in session.execute(query, execution_options={"yield_per": _FETCH}):
-            yield from builder.rows(record)
+        for day, rs_id in plan:
+            for group in day_groups(session, rs_id, day):
+                if builder.allocation is None:
+                    (project, item, key, user, _neg, currency, unit, model, kind), (n, qty) = group
+                    yield builder.row(rs_id, day, project, key, user, item, model, kind,
+                                      currency, unit, n, qty, None)  # fmt: skip
+                else:
+                    yield from builder.rows(rs_id, day, group)
+
+
+def focus_rows(session: Session, q: FocusQuery) -> Iterator[tuple[Any, ...]]:
+    """The export's rows as tuples of cells, in focus/columns.py's column order."""
+    for parts in focus_parts(session, q):
+        yield tuple(cell for cells, _ in parts for cell in cells)
+
+
+def csv_line(parts: Parts) -> str:
+    """A row's CSV line (without its line end), from its segments' rendered text."""
+    return "".join([text for _, text in parts])[:-1]

@@ -13,17 +13,17 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from usage_tracker.services.kit.exports import csv_stream
+from usage_tracker.services.kit.exports import csv_lines
 from usage_tracker.services.reports.focus.columns import (
     COLUMNS,
     DATETIME,
-    FREE_TEXT,
     MONEY,
     MONEY_SCALE,
     NAMES,
     QUANTITY,
     QUANTITY_SCALE,
 )
+from usage_tracker.services.reports.focus.rows import Parts, csv_line
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 PARQUET_ROWS = 32_768
@@ -47,8 +47,8 @@ def parquet_available() -> bool:
     return True
 
 
-def csv_chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
-    return csv_stream(NAMES, rows, text_columns=FREE_TEXT)
+def csv_chunks(parts: Iterable[Parts]) -> Iterator[bytes]:
+    return csv_lines(NAMES, (csv_line(p) for p in parts))
 
 
 class _Sink(io.RawIOBase):
