@@ -50,7 +50,7 @@ def export_focus(session: Session, q: FocusQuery, fmt: str = "csv") -> Iterator[
     if fmt == "parquet":
         if not parquet_available():
             raise ParquetUnavailable(PARQUET_MISSING)
-        return parquet_chunks(focus_rows(session, q))
+        return parquet_chunks(focus_parts(session, q))
     return csv_chunks(focus_parts(session, q))
 
 

@@ -1,11 +1,11 @@
 """The cost records the FOCUS export reads: which record set each day, and its groups.
 
 A chunk (at most `CHUNK_DAYS` days, never across a month) is planned as (day, record set)
-pairs from the record-set choice; each pair is one index range read (`ix_cost_records_set_day`),
-sorted by the database and summed per group in Python: a day of the largest organization is a
-few thousand rows, and this is cheaper than a GROUP BY over a chunk. A group is the row's
-dimensions and sign (credits never net against usage) with its amount and quantity (None when
-any record of the group has none).
+pairs from the record-set choice; each pair is one index range read (`ix_cost_records_set_day`,
+db/queries/cost_days.py), sorted by the database and summed per group in Python: a day of the
+largest organization is a few thousand rows, and this is cheaper than a GROUP BY over a chunk.
+A group is the row's dimensions and sign (credits never net against usage) with its amount and
+quantity (None when any record of the group has none).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_
 
 from usage_tracker.db.models import CostRecord
+from usage_tracker.db.queries.cost_days import GROUP_WIDTH, CostDays
 from usage_tracker.domain.focus import month_bounds
 from usage_tracker.services.ledger.record_sets import Choice, day_ranges
 
@@ -26,19 +26,6 @@ CHUNK_DAYS = 8
 GroupKey = tuple[str | None, str | None, str | None, str | None, bool, str | None, str | None,
                  str | None, str | None]  # fmt: skip
 Group = tuple[GroupKey, tuple[int, float | None]]
-# The group's columns first (the sign as a literal expression), then what it sums.
-_KEY = (
-    CostRecord.project_id,
-    CostRecord.line_item,
-    CostRecord.api_key_id,
-    CostRecord.user_id,
-    CostRecord.amount_nanos < literal_column("0"),
-    CostRecord.currency,
-    CostRecord.quantity_unit,
-    CostRecord.model,
-    CostRecord.token_kind,
-)
-_WIDTH = len(_KEY)
 
 
 def chunks(since: date, until: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
@@ -70,22 +57,16 @@ def chunk_condition(plan: Sequence[tuple[date, int]]) -> ColumnElement[bool]:
     )
 
 
-def day_groups(session: Session, rs_id: int, day: date) -> list[Group]:
-    """One record set's cost records of one day, summed per group, in group order: the
-    database sorts (a day is a small sort) and equal groups are adjacent."""
-    query = (
-        select(*_KEY, CostRecord.amount_nanos, CostRecord.quantity)
-        .where(CostRecord.record_set_id == rs_id, CostRecord.day == day)
-        .order_by(*_KEY)
-    )
+def day_groups(reader: CostDays, rs_id: int, day: date) -> list[Group]:
+    """One record set's cost records of one day, summed per group, in group order (the
+    database sorts, a day is a small sort, and equal groups are adjacent)."""
     out: list[Group] = []
     last: Any = None
     nanos: int = 0
     quantity: float | None = None
-    records: list[Any] = list(session.connection().execute(query).all())
-    for record in records:
-        key = tuple(record[:_WIDTH])
-        amount, extra = record[_WIDTH], record[_WIDTH + 1]
+    for record in reader.records(rs_id, day):
+        key = record[:GROUP_WIDTH]
+        amount, extra = record[GROUP_WIDTH], record[GROUP_WIDTH + 1]
         if key != last:
             if last is not None:
                 out.append((last, (nanos, quantity)))

@@ -14,12 +14,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostRecord, Organization
+from usage_tracker.db.queries.cost_days import CostDays
 from usage_tracker.domain.focus import (
     CREDIT,
     USAGE,
@@ -251,7 +254,11 @@ class RowBuilder:
         method: str | None,
     ) -> Parts:
         billed = usd_string(amount)
-        credit = amount < 0 or self._is_credit_item(line_item)
+        credit = amount < 0 or (
+            self._credit_items[line_item]
+            if line_item in self._credit_items
+            else self._is_credit_item(line_item)
+        )
         list_cost, list_price = billed, None
         fu, fu_text, per_token = self._unit(unit)
         if credit or qty is None or fu is None:
@@ -283,15 +290,15 @@ class RowBuilder:
             (billed, list_cost, billed, billed, list_price),
             f"{billed},{list_cost},{billed},{billed},{list_price or ''},",
         )
-        return (
-            self._prefix(rs_id, day, currency),
-            self._charge(line_item, model, kind, credit),
-            costs,
-            quantities,
-            SERVICE,
-            self._who(self.sets[rs_id].organization_id, project, key, user),
-            self._source(rs_id, method),
+        # The cached segments inline (the method builds one when it is missing): hot path.
+        prefix = self._prefixes.get((rs_id, day, currency)) or self._prefix(rs_id, day, currency)
+        charge = self._charges.get((line_item, model, kind, credit)) or self._charge(
+            line_item, model, kind, credit
         )
+        org_id = self.sets[rs_id].organization_id
+        who = self._whos.get((org_id, project, key, user)) or self._who(org_id, project, key, user)
+        source = self._sources.get((rs_id, method)) or self._source(rs_id, method)
+        return (prefix, charge, costs, quantities, SERVICE, who, source)
 
 
 _NO_QUANTITIES = (None, None, None, None, None)
@@ -307,6 +314,7 @@ def focus_parts(session: Session, q: FocusQuery) -> Iterator[Parts]:
     choices = choose(session, sets, q.since, q.until, months=False)
     builder = RowBuilder(session, sets, q)
     carried = {dim for s in sets for dim in s.grouping}
+    reader = CostDays(session)
     for lo, hi in chunks(q.since, q.until):
         plan = day_plan(choices, lo, hi)
         if not plan:
@@ -315,7 +323,7 @@ def focus_parts(session: Session, q: FocusQuery) -> Iterator[Parts]:
         if builder.allocation is not None:
             builder.allocation.load(lo, hi)
         for day, rs_id in plan:
-            for group in day_groups(session, rs_id, day):
+            for group in day_groups(reader, rs_id, day):
                 if builder.allocation is None:
                     (project, item, key, user, _neg, currency, unit, model, kind), (n, qty) = group
                     yield builder.row(rs_id, day, project, key, user, item, model, kind,
@@ -327,9 +335,12 @@ def focus_parts(session: Session, q: FocusQuery) -> Iterator[Parts]:
 def focus_rows(session: Session, q: FocusQuery) -> Iterator[tuple[Any, ...]]:
     """The export's rows as tuples of cells, in focus/columns.py's column order."""
     for parts in focus_parts(session, q):
-        yield tuple(cell for cells, _ in parts for cell in cells)
+        yield tuple(chain.from_iterable(map(_CELLS, parts)))
 
 
 def csv_line(parts: Parts) -> str:
     """A row's CSV line (without its line end), from its segments' rendered text."""
-    return "".join([text for _, text in parts])[:-1]
+    return "".join(map(_TEXT, parts))[:-1]
+
+
+_CELLS, _TEXT = itemgetter(0), itemgetter(1)

@@ -22,6 +22,8 @@ from usage_tracker.services.reports.focus.columns import (
     NAMES,
     QUANTITY,
     QUANTITY_SCALE,
+    SEGMENTS,
+    Column,
 )
 from usage_tracker.services.reports.focus.rows import Parts, csv_line
 
@@ -87,24 +89,48 @@ def parquet_schema() -> Any:
     return pa.schema([pa.field(c.name, types.get(c.type, pa.string())) for c in COLUMNS])
 
 
-def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
-    import pyarrow as pa
+_PER_ROW = (2, 3)  # the costs and quantities segments; the others repeat from row to row
+
+
+def _typed(column: Column, text: Any, schema: Any) -> Any:
     import pyarrow.compute as pc
 
+    target = schema.field(column.name).type
+    if column.type == DATETIME:
+        return pc.strptime(text, format="%Y-%m-%dT%H:%M:%SZ", unit="s").cast(target)
+    if column.type in (MONEY, QUANTITY):
+        return pc.cast(text, target)
+    return text
+
+
+def _batch(batch: list[Parts], schema: Any) -> Any:
+    """A record batch, segment by segment: a repeating segment's distinct values are converted
+    once and taken by index; no row is flattened."""
+    import pyarrow as pa
+
     arrays = []
-    for i, column in enumerate(COLUMNS):
-        text = pa.array([row[i] for row in rows], pa.string())
-        if column.type == DATETIME:
-            parsed = pc.strptime(text, format="%Y-%m-%dT%H:%M:%SZ", unit="s")
-            arrays.append(parsed.cast(schema.field(i).type))
-        elif column.type in (MONEY, QUANTITY):
-            arrays.append(pc.cast(text, schema.field(i).type))
-        else:
-            arrays.append(text)
+    for index, segment in enumerate(SEGMENTS):
+        cells = [parts[index][0] for parts in batch]
+        if index in _PER_ROW:
+            for column, values in zip(segment, zip(*cells, strict=True), strict=True):
+                arrays.append(_typed(column, pa.array(values, pa.string()), schema))
+            continue
+        seen: dict[int, int] = {}
+        distinct: list[tuple[Any, ...]] = []
+        positions = []
+        for cell in cells:
+            at = seen.get(id(cell))
+            if at is None:
+                at = seen[id(cell)] = len(distinct)
+                distinct.append(cell)
+            positions.append(at)
+        take = pa.array(positions, pa.int32())
+        for column, values in zip(segment, zip(*distinct, strict=True), strict=True):
+            arrays.append(_typed(column, pa.array(values, pa.string()), schema).take(take))
     return pa.record_batch(arrays, schema=schema)
 
 
-def parquet_chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
+def parquet_chunks(rows: Iterable[Parts]) -> Iterator[bytes]:
     if not parquet_available():
         raise ParquetUnavailable(PARQUET_MISSING)
     import pyarrow as pa
@@ -114,7 +140,7 @@ def parquet_chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
     sink = _Sink()
     writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema)
     try:
-        batch: list[tuple[Any, ...]] = []
+        batch: list[Parts] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= PARQUET_ROWS:
