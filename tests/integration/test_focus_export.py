@@ -23,9 +23,10 @@ from tests.integration.focus_checks import check_csv, check_parquet, same_values
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import ApiKey
 from usage_tracker.domain.money import to_nanos, usd_cents
+from usage_tracker.services.kit.exports import csv_fields, csv_lines
 from usage_tracker.services.ledger.names import upsert_members, upsert_project_names
 from usage_tracker.services.orgs.organizations import ensure_organization
-from usage_tracker.services.reports.focus import FocusQuery, export_focus, focus_rows
+from usage_tracker.services.reports.focus import NAMES, FocusQuery, export_focus, focus_rows
 from usage_tracker.services.reports.reconcile import ALLOCATION_METHOD, reconcile
 from usage_tracker.services.reports.totals import ReportQuery, summary
 from usage_tracker.services.spend.teams import create_team, set_members
@@ -59,7 +60,11 @@ def test_every_file_is_valid_focus_and_bills_each_dollar_once(
     lo, hi = sorted(window)
     since, until = (data.FIRST_DAY + timedelta(days=d) for d in (lo, hi))
     q = FocusQuery(since, until, org)
-    csv_rows = check_csv(_export(session_factory, q, "csv"))
+    csv_bytes = _export(session_factory, q, "csv")
+    csv_rows = check_csv(csv_bytes)
+    with session_factory() as session:  # the rendered segments are what csv.writer would write
+        cells = focus_rows(session, q)
+        assert b"".join(csv_lines(NAMES, (csv_fields(r) for r in cells))) == csv_bytes
     parquet_rows = check_parquet(_export(session_factory, q, "parquet"))
     assert same_values(csv_rows, parquet_rows)
     with session_factory() as session:
@@ -298,3 +303,21 @@ def test_members_names_reach_user_rows(session_factory: Factory, tmp_path: Path)
         _export(session_factory, FocusQuery(date(2024, 8, 10), date(2024, 8, 10), org))
     )
     assert row["x_UserName"] == "Bob Li <bob@example.com>"
+
+
+def test_the_benchmark_runs_at_a_tiny_scale(
+    tmp_path: Path, db_url: str, session_factory: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchmarks/focus_export.py at a tiny scale, so its code cannot rot: the exported CSV's
+    BilledCost must be the generator's total to the nano-dollar (and the limits are met)."""
+    from benchmarks import focus_export
+    from benchmarks.generate import Params
+
+    from usage_tracker.services.ledger.imports import import_file
+
+    params = Params(days=3, projects=4, users=12, per_hour=6, seed=3)
+    path, totals = focus_export.ensure_costs(tmp_path, params)
+    assert import_file(session_factory, "bench", path).rows == totals.cost_rows
+    assert focus_export.bench_export(db_url, params.days, totals.cost_nanos) is True
+    assert "(= the bill)" in capsys.readouterr().out
+    assert focus_export.bench_export(db_url, params.days, totals.cost_nanos + 1) is False
