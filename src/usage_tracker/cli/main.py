@@ -22,6 +22,7 @@ ROOT = "usage-tracker"
 GROUPS: dict[str, tuple[str, str]] = {
     "db": ("db", "Database schema."),
     "report": ("report", "Reports: cost, requests and tokens over a date range."),
+    "export": ("export", "Exports for other tools: the bill in FOCUS (FinOps) format."),
     "orgs": ("orgs", "Organizations and their admin keys."),
     "prices": ("prices", "Unit prices for estimated cost."),
     "users": ("users", "Dashboard accounts: create, list, disable, reset passwords."),

@@ -48,12 +48,12 @@ def usd_string(nanos: int | None) -> str | None:
     """Decimal string with at least two decimals and no trailing zeros beyond them."""
     if nanos is None:
         return None
-    text = format(from_nanos(nanos), "f")
-    whole, _, frac = text.partition(".")
-    frac = frac.rstrip("0")
+    nanos = int(nanos)
+    whole, frac_nanos = divmod(-nanos if nanos < 0 else nanos, NANOS_PER_UNIT)
+    frac = f"{frac_nanos:09d}".rstrip("0")  # integer arithmetic: exact, and fast in exports
     if len(frac) < 2:
         frac = frac.ljust(2, "0")
-    return f"{whole}.{frac}"
+    return f"{'-' if nanos < 0 else ''}{whole}.{frac}"
 
 
 def usd_cents(nanos: int) -> Decimal:
@@ -90,3 +90,16 @@ def parse_usd(text: str) -> int:
     if not cleaned:
         raise MoneyError(f"expected an amount of dollars, got {text!r}")
     return to_nanos(cleaned)
+
+
+def decimal_text(value: Decimal) -> str:
+    """An exact decimal in plain notation: no exponent, no trailing zeros, `-` only when
+    negative (`12.5`, `0.0000025`, `-3`): FOCUS's Numeric Format and every CSV number."""
+    if not value.is_finite():
+        raise MoneyError(f"expected a finite number, got {value!r}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        return "0"
+    return text

@@ -1,5 +1,5 @@
 """Tables to CSV, JSON and XLSX, safe to open in a spreadsheet: the one writer every export uses
-(views, audit logs, team showback, the CLI's `--format csv`).
+(views, audit logs, team showback, the CLI's `--format csv`, the FOCUS export).
 
 Text a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`, a leading tab or CR) gets a
 leading quote; numbers stay numbers — ints, Decimals and decimal strings such as `-12.50` (a
@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +74,34 @@ def to_csv(rows: Sequence[Row], columns: Sequence[str] | None = None) -> bytes:
     """CSV bytes for a download, with a byte-order mark so spreadsheet programs read UTF-8
     (names in Korean, for one)."""
     return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
+
+
+def csv_fields(values: Sequence[Any]) -> str:
+    """Cells as one CSV fragment (no line end; None an empty cell), with the formula guard:
+    for writers that render repeating runs of cells once and join them (the FOCUS export)."""
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow(
+        [None if v is None else safe_cell(_flat(v)) for v in values]
+    )
+    return buf.getvalue()
+
+
+def csv_lines(
+    header: Sequence[str], lines: Iterable[str], *, chunk_lines: int = 4000
+) -> Iterator[bytes]:
+    """A header and lines already rendered (`csv_fields`), RFC 4180 line ends, UTF-8 without a
+    byte-order mark, in chunks of `chunk_lines` lines."""
+    yield (csv_fields(header) + "\r\n").encode("utf-8")
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= chunk_lines:
+            batch.append("")
+            yield "\r\n".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        batch.append("")
+        yield "\r\n".join(batch).encode("utf-8")
 
 
 def to_json(rows: Sequence[Row]) -> bytes:

@@ -38,10 +38,7 @@ from usage_tracker.services.reports.types import ReportQuery
 # Report dimension → the cost column that would carry it.
 ATTRIBUTABLE = {"user": "user_id", "api_key": "api_key_id"}
 NOT_ATTRIBUTED = {"user": "not attributed to a user", "api_key": "not attributed to an API key"}
-ALLOCATION_METHOD = (
-    "billed cost per day × project × model split by each one's share of its estimated cost "
-    "(token share where unpriced)"
-)
+ALLOCATION_METHOD = "share of estimated cost per day × project × model (token share where unpriced)"
 _BASE = frozenset({"project_id", "line_item"})
 
 
@@ -109,6 +106,40 @@ def _weight(estimated: int | None, metrics: dict[str, int]) -> int:
                                     "characters"))  # fmt: skip
 
 
+Key = tuple[date, str | None, str | None]
+
+
+def allocation_weights(
+    session: Session, q: ReportQuery, dim: str, days: set[date] | None = None
+) -> dict[Key, dict[str | None, int]]:
+    """Each user's (or key's) weight in each day × project × model: estimated cost in
+    nano-dollars, or tokens (and images, seconds, characters) where the model is unpriced.
+    Taken among everyone's usage (a filter on `dim` in `q` is ignored); `days` to keep."""
+    everyone = replace(q, user=None, api_key=None)
+    weights: dict[Key, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    for cell in usage_cells(session, everyone, ("day", "project", "model", dim)):
+        day, project, model, who = cell.key
+        if days is None or day in days:
+            weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
+    return weights
+
+
+def split_by_weight(
+    amount: int, weights: dict[str | None, int]
+) -> list[tuple[str | None, int]] | None:
+    """`amount` split in proportion to the positive weights, exactly (the rounding remainder to
+    the largest); None when no weight is positive (no usage data to allocate by)."""
+    shares = {k: w for k, w in weights.items() if w > 0}
+    whole = sum(shares.values())
+    if not whole:
+        return None
+    ordered = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    parts = [(who, amount * w // whole) for who, w in ordered]
+    given = sum(part for _, part in parts)
+    parts[0] = (parts[0][0], parts[0][1] + amount - given)
+    return parts
+
+
 def allocate(
     session: Session,
     q: ReportQuery,
@@ -125,29 +156,14 @@ def allocate(
     billed = _billed(session, q, choices, days)
     if not billed:
         return Allocation([], set())
-    everyone = replace(q, user=None, api_key=None)
-    weights: dict[tuple[date, str | None, str | None], dict[str | None, int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
-    for cell in usage_cells(session, everyone, ("day", "project", "model", dim)):
-        day, project, model, who = cell.key
-        if day in days:
-            weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
+    weights = allocation_weights(session, q, dim, days)
     out: list[Allocated] = []
     for (day, project, model), amount in billed.items():
-        shares = {k: w for k, w in weights.get((day, project, model), {}).items() if w > 0}
-        whole = sum(shares.values())
-        if not whole:
+        parts = split_by_weight(amount, weights.get((day, project, model), {}))
+        if parts is None:
             out.append(Allocated(day, project, model, None, amount))
             continue
-        ordered = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0] or ""))
-        given = 0
-        parts: dict[str | None, int] = {}
-        for who, w in ordered:
-            parts[who] = amount * w // whole
-            given += parts[who]
-        parts[ordered[0][0]] += amount - given  # the rounding remainder, to the largest share
-        out += [Allocated(day, project, model, who, n) for who, n in parts.items()]
+        out += [Allocated(day, project, model, who, n) for who, n in parts]
     unknown = {a.day for a in out if a.key is None} - {a.day for a in out if a.key is not None}
     wanted = q.user if dim == "user" else q.api_key
     if wanted is not None:

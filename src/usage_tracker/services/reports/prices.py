@@ -122,6 +122,12 @@ def price_book(session: Session, organization_id: int | None = None) -> PriceBoo
     return PriceBook(shipped_prices() + _stored(session, organization_id))
 
 
+def list_price_book(session: Session) -> PriceBook:
+    """Published prices only (shipped, and manual ones set for the installation): what a list
+    price may quote. Derived prices are what the organization was billed, not a list price."""
+    return PriceBook(shipped_prices() + [p for p in _stored(session, None) if p.source == "manual"])
+
+
 def set_price(session: Session, model: str, kind: str, usd: str) -> UnitPrice:
     """Set an installation-wide price (token kinds per 1M tokens, other kinds per unit)."""
     kind = normalise_kind(kind)

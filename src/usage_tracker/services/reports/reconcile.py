@@ -20,15 +20,20 @@ from usage_tracker.db.models import CostRollup
 from usage_tracker.domain.money import usd_string
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import candidate_sets, choose, rollup_condition
-from usage_tracker.services.reports.attribution import allocate, base_choices, chosen_days
+from usage_tracker.services.reports.attribution import (
+    ALLOCATION_METHOD,
+    allocate,
+    base_choices,
+    chosen_days,
+)
 from usage_tracker.services.reports.estimates import Estimate, usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 from usage_tracker.services.reports.unpriced import UnpricedLine, unpriced_lines
 
 TOLERANCE = 0.01  # |drift| within 1% counts as reconciled (see docs/sync.md)
 ALLOCATION_LABEL = (
-    "allocation: billed cost split by each one's share of estimated cost per day × project × "
-    "model (token share where unpriced) — the Costs API has no user dimension"
+    f"allocation: billed cost split by each one's {ALLOCATION_METHOD} — the Costs API has no "
+    "user dimension"
 )
 Key = tuple[date, str | None, str | None]
 

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, Response
 
 from usage_tracker.services.ledger.imports import ImportFailed, import_file, import_history
 from usage_tracker.services.orgs.organizations import validate_slug
+from usage_tracker.services.reports.focus import FORMATS as FOCUS_FORMATS
+from usage_tracker.services.reports.focus import parquet_available
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.state import ViewState, load_state
@@ -30,6 +32,7 @@ def _page(
         "f": state.filters,
         "supported": True,
         "history": import_history(db, state.filters.org, limit=50),
+        "focus_formats": FOCUS_FORMATS if parquet_available() else ("csv",),
     }
     return render(request, "views/data.html", viewer, base | ctx)
 

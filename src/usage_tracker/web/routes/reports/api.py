@@ -6,12 +6,17 @@ Authenticate with the browser session or `Authorization: Bearer <token>`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.services.governance.key_directory import EMPTY_OWNER_JSON, key_owners
 from usage_tracker.services.ledger.imports import import_history
+from usage_tracker.services.reports import focus
 from usage_tracker.services.reports import totals as reports
 from usage_tracker.services.reports.types import DIMENSIONS
 from usage_tracker.services.views import dashboard as views
@@ -161,3 +166,39 @@ def import_json(run: Any) -> Json:
         "outcome": run.outcome,
         "message": run.message,
     }
+
+
+@router.get(
+    "/export/focus",
+    summary="The bill in FOCUS 1.2 (CSV or Parquet)",
+    description="Billed cost as FOCUS rows for FinOps tools, exactly `usage-tracker export focus`"
+    " (docs/focus.md). `since`/`until`: inclusive UTC days.",
+    response_class=StreamingResponse,
+)
+def export_focus(
+    request: Request,
+    viewer: ApiViewer,
+    since: date,
+    until: date,
+    org: str | None = None,
+    format: str = Query("csv", pattern="^(csv|parquet)$"),
+    allocate_users: bool = False,
+) -> StreamingResponse:
+    try:
+        q = focus.FocusQuery(since, until, (org or "").strip() or None, allocate_users)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    if format == "parquet" and not focus.parquet_available():
+        raise HTTPException(status_code=501, detail=focus.PARQUET_MISSING)
+    name = focus.file_name(q, format)
+    return StreamingResponse(
+        _focus_chunks(request.app.state.session_factory, q, format),
+        media_type=focus.MEDIA_TYPES[format],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _focus_chunks(factory: sessionmaker[Session], q: focus.FocusQuery, fmt: str) -> Iterator[bytes]:
+    """The file, read in a session of its own: the response streams after the route returns."""
+    with factory() as session:
+        yield from focus.export_focus(session, q, fmt)
