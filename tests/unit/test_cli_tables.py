@@ -113,12 +113,17 @@ def _options_named(group: Any, name: str, path: str = "usage-tracker") -> list[t
 
 def test_format_means_table_json_csv_everywhere() -> None:
     """Every visible --format offers table, json and csv (with table the default); `report
-    teams` adds xlsx; the template file style has its own name (--style)."""
+    teams` adds xlsx; the template file style has its own name (--style). The `export` group
+    writes files: its --format is the file's format (`export focus`: csv or parquet)."""
     root = typer.main.get_command(app)
     offered = _options_named(root, "--format")
     assert len(offered) > 30
+    files = {"usage-tracker export focus": ["csv", "parquet"]}
     for where, option in offered:
         choices = [str(getattr(c, "value", c)) for c in option.type_descriptor.choices or ()]
+        if where.startswith("usage-tracker export "):
+            assert choices == files[where], where
+            continue
         extra = ["xlsx"] if where == "usage-tracker report teams" else []
         assert choices == ["table", "json", "csv", *extra], where
         assert str(getattr(option.default, "value", option.default)) == "table", where
