@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import IO
 
 from benchmarks.generate import _MODELS, _WEEKDAY, DAY, START, Params, Totals, _rid

@@ -9,7 +9,8 @@ and brought to the newest schema there, so neither the migration nor the benchma
 signs in with lands in the real one (a given URL is used as it is: `make bench` passes its own
 bench databases). Each page is requested in-process through FastAPI's TestClient, signed in,
 with the range covering every day the organization has data; p50/p95 are over `--runs` requests
-after `--warmup` discarded ones. Target (issue 13): p95 ≤ 250 ms for every page and twin.
+after `--warmup` discarded ones (3 runs where a warm-up took over ten times the target).
+Target (issue 13): p95 ≤ 250 ms for every page and twin.
 """
 
 from __future__ import annotations
@@ -74,10 +75,14 @@ def time_pages(
         _sign_in(client)
         for page in pages:
             address = page + query
+            slowest = 0.0
             for _ in range(warmup):
+                t0 = time.perf_counter()
                 _get(client, address)
+                slowest = max(slowest, (time.perf_counter() - t0) * 1000)
             samples = []
-            for _ in range(runs):
+            # A page ten times over the limit is clearly over it: a few runs say by how much.
+            for _ in range(runs if slowest <= 10 * LIMIT_MS else min(runs, 3)):
                 t0 = time.perf_counter()
                 _get(client, address)
                 samples.append((time.perf_counter() - t0) * 1000)
