@@ -142,7 +142,7 @@ def test_a_newer_export_replaces_the_older_whatever_dimensions_are_null(
     requests=st.lists(
         st.tuples(
             st.integers(0, DAYS - 1), st.sampled_from(["u1", "u2", None]), st.integers(1, 40)
-        ),  # fmt: skip
+        ),
         min_size=1,
         max_size=15,
     ),

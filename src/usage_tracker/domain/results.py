@@ -97,10 +97,10 @@ def cost_record(result: Mapping[str, Any]) -> CostRecord:
     if isinstance(amount, Mapping):
         value = amount.get("value")
         currency = text(amount.get("currency"), "currency") or "usd"
-    elif "cost" in result:
-        value = result.get("cost")
-    else:
-        value = amount
+    else:  # the legacy `cost`, or a bare `amount`: a JSON number, never text
+        value = result.get("cost") if "cost" in result else amount
+        if isinstance(value, str):
+            raise ResultError(f"a cost amount as a number, got the text {value[:40]!r}")
     if value is None or isinstance(value, bool | Mapping | list):
         raise ResultError("a cost `amount.value` (or legacy `cost`) number")
     try:

@@ -4,8 +4,8 @@ Cost record sets of one organization are views of the same money (by project × 
 user, by key). Where two hold the same day they must agree at the dimensions they share; when a
 newer export (or sync) of a day disagrees with an older view of it, the older view of that day
 is stale — a corrected or completed export, or a user-grouped file whose users happen to be
-null — and is dropped, so every slice reads the newest money. As within one record set (where a newer
-bucket replaces the older copy whole), an export is taken as complete for the days it holds.
+null — and is dropped, so every slice reads the newest money. As within one record set (where a
+newer bucket replaces the older copy whole), an export is taken as complete for its days.
 Views without a project dimension are not compared. Sums may differ by rounding: one nano-dollar
 per row is allowed.
 """

@@ -23,6 +23,7 @@ from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import ImportRun
 from usage_tracker.domain.endpoints import BUCKET_SECONDS, COSTS, width_for_seconds
 from usage_tracker.domain.records import Bucket, Member, RecordSetKey
+from usage_tracker.ingest.bom import open_export
 from usage_tracker.ingest.csv_export import CsvReader
 from usage_tracker.ingest.detect import Detected, detect_shape
 from usage_tracker.ingest.errors import ParseError
@@ -115,7 +116,7 @@ def _import_once(
             run = ImportRun(organization_id=org.id, file_name=name, sha256=sha, kind="unknown")
             session.add(run)
             session.flush()
-            with path.open("rb") as fh:
+            with open_export(path) as fh:
                 detected = detect_shape(fh, name)
                 if detected.shape in ("users", "user_map"):
                     _import_members(session, org.id, run, detected, fh, name)
