@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai._base_client
 import pytest
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import Engine, create_engine, text
@@ -58,6 +60,28 @@ def _migrate(url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+class SdkClock:
+    """The `time` module as the OpenAI SDK's retry loop sees it, with `sleep` only recorded."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+@pytest.fixture(autouse=True)
+def sdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """No test waits for the SDK's retries: the backoff and Retry-After waits it would sleep are
+    recorded here instead (a test asserts on them). In-process only; a subprocess sleeps."""
+    clock = SdkClock()
+    monkeypatch.setattr(openai._base_client, "time", clock)
+    return clock.slept
 
 
 @pytest.fixture(scope="session")
