@@ -95,7 +95,7 @@ def import_upload(request: Request, org: str, upload: UploadFile) -> dict[str, A
     }
 
 
-@router.post("/data/upload", name="upload")
+@router.post("/data/upload", name="data:upload")
 def upload(
     request: Request,
     viewer: AdminViewer,
@@ -112,7 +112,7 @@ def upload(
     return _page(request, viewer, db, state, results=results, sync_rows=None, default_org=slug)
 
 
-@router.post("/data/sync", name="sync")
+@router.post("/data/sync", name="data:sync")
 def sync_now(request: Request, viewer: AdminViewer, org: Annotated[str, Form()] = "") -> Response:
     hook: SyncHook | None = request.app.state.sync
     if hook is None:
