@@ -63,3 +63,29 @@ def load_state(request: Request, db: Session, params: QueryParams | None = None)
     dims = set(report_coverage.available_dimensions(db, org)) if bounds else set()
     nav = [NavItem(name, need is None or need in dims, need) for name, need in VIEWS.items()]
     return ViewState(filters, dims, bounds, orgs, nav)
+
+
+LAST_ORG_KEY = "org"
+
+
+def remember_org(request: Request, slug: str) -> None:
+    """The organization a person last chose: pages without `?org=` open on it."""
+    request.scope["session"][LAST_ORG_KEY] = slug
+
+
+def preferred_org(request: Request, db: Session, slugs: list[str]) -> str | None:
+    """Without `?org=`: the one last used, else the default one when it has data, else the one
+    with the most recent data, else the default one, else the first (never merely the
+    alphabetically first while another has the data)."""
+    if not slugs:
+        return None
+    last = request.scope.get("session", {}).get(LAST_ORG_KEY)
+    if last in slugs:
+        return str(last)
+    default = request.app.state.settings.default_org
+    with_data = report_coverage.organizations_with_data(db)
+    if default in with_data:
+        return str(default)
+    if with_data:
+        return with_data[0]
+    return default if default in slugs else slugs[0]
