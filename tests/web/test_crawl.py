@@ -113,6 +113,10 @@ def links_of(page_url: str, html: str) -> list[Link]:
     return out
 
 
+def attachment(r: object) -> bool:
+    return "attachment" in getattr(r, "headers", {}).get("content-disposition", "")
+
+
 def visit_key(url: str) -> tuple[str, tuple[str, ...]]:
     parts = urlsplit(url)
     return parts.path, tuple(sorted({k for k, _ in parse_qsl(parts.query)}))
@@ -142,9 +146,8 @@ def crawl(client: TestClient, start: str = "/") -> tuple[list[str], list[str]]:
             problems.append(f"{r.status_code} at {where}")
         elif r.status_code == 404:
             problems.append(f"dead link: {where}")
-        elif not kind.startswith("text/html") and not link.file_ok:
-            if "attachment" not in r.headers.get("content-disposition", ""):
-                problems.append(f"{kind} behind a page link: {where}")
+        elif not kind.startswith("text/html") and not link.file_ok and not attachment(r):
+            problems.append(f"{kind} behind a page link: {where}")
         if kind.startswith("text/html") and r.status_code < 400:
             queue.extend(links_of(str(r.url), r.text))
     return visited, problems
