@@ -130,12 +130,16 @@ def export(
     return Response(to_xlsx(result), media_type=xlsx, headers=headers)
 
 
-@api_router.get("/teams", summary="Teams and their members, per organization")
+@api_router.get("/teams", name="api:teams", summary="Teams and their members, per organization")
 def teams_api(viewer: ApiViewer, db: DbSession) -> dict[str, list[dict[str, object]]]:
     return {o.slug: [t.to_json() for t in list_teams(db, o)] for o in list_organizations(db)}
 
 
-@api_router.get("/teams/showback", summary="Monthly showback per team (usage-tracker report teams)")
+@api_router.get(
+    "/teams/showback",
+    name="api:showback",
+    summary="Monthly showback per team (usage-tracker report teams)",
+)
 def showback_api(
     viewer: ApiViewer, db: DbSession,
     org: str | None = None, from_month: str | None = MONTH, to_month: str | None = MONTH,
