@@ -21,6 +21,7 @@ from usage_tracker.cli.context import reset_context
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.domain.records import Member
+from usage_tracker.services.audit.log import record_audit
 from usage_tracker.services.ledger.names import upsert_members, upsert_project_names
 from usage_tracker.services.orgs.organizations import ensure_organization
 from usage_tracker.services.reports.coverage import data_bounds
@@ -174,3 +175,29 @@ def test_totals_are_per_period_never_across_periods(
     assert re.search(r"data-total-before>\$100\.00<", shown.text)
     assert re.search(r"data-total-after>\$150\.00<", shown.text)
     assert 'data-period-total="yearly"' in shown.text and "$451.00" not in shown.text
+
+
+def test_enforcement_and_audit_name_their_targets(
+    admin: TestClient, loaded: str, session_factory: sessionmaker[Session]
+) -> None:
+    _named(session_factory)
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        spec = BudgetSpec("project", "proj_named", to_nanos(100), enforce="disable")
+        budget_id = set_budget(session, org, spec, "t").id
+        record_audit(session, organization_id=org.id, actor="ada", action="project_member.add",
+                     target_type="project_member", target_id="proj_named/user-ada",
+                     before=None, after={"role": "member"}, result="ok")  # fmt: skip
+        record_audit(session, organization_id=org.id, actor="ada", action="project_member.add",
+                     target_type="project_member", target_id="proj_unnamed/user-nobody",
+                     before=None, after=None, result="ok")  # fmt: skip
+    detail = html.unescape(admin.get(f"/budgets/{budget_id}").text)
+    assert "Disable project Research Lab (proj_named): requests per minute" in detail
+    page = html.unescape(admin.get("/governance/audit?org=acme").text)
+    assert '<span data-name="Research Lab / Ada Lovelace">' in page
+    assert "proj_named/user-ada</small>" in page  # the ids stay, as secondary text
+    assert "<td>proj_unnamed/user-nobody</td>" in page  # nothing named: the id alone
+    api = admin.get("/api/v1/audit?org=acme").json()["entries"]
+    named = {e["target_id"]: e["target_name"] for e in api}
+    assert named == {"proj_named/user-ada": "Research Lab / Ada Lovelace",
+                     "proj_unnamed/user-nobody": None}  # fmt: skip

@@ -333,7 +333,11 @@ def enforce_command(
         action = enforcement.propose(session, o, b, state)
         if action is None:
             raise fail(f"nothing to enforce: status {state.status}, enforce {b.enforce}")
-        for line in enforcement.preview(b, state) if not undo else ["Undo: " + str(action.detail)]:
+        names = enforcement.target_names(session, b, [action])
+        lines = (
+            enforcement.preview(b, state, names) if not undo else ["Undo: " + str(action.detail)]
+        )
+        for line in lines:
             console.print(f"  {line}", highlight=False)
         if not yes and not typer.confirm("Go ahead?", err=True):
             raise typer.Exit(1)

@@ -8,6 +8,7 @@ on one that is not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -138,3 +139,34 @@ def choices(session: Session, org_id: int, scope: str, limit: int = 2000) -> lis
     out = [Name(scope, i, names.get(i) or None, True) for i in ids]
     out.sort(key=lambda n: (n.name is None, (n.name or n.id).lower()))
     return out[:limit]
+
+
+PREFIXES = (("proj_", "project"), ("user-", "user"), ("key_", "key"))
+
+
+def _scope_by_prefix(part: str) -> str | None:
+    return next((scope for prefix, scope in PREFIXES if part.startswith(prefix)), None)
+
+
+def name_targets(session: Session, targets: list[tuple[int | None, str]]) -> list[str | None]:
+    """A readable name for each (organization id, target id) of an audit entry or action:
+    the ids in it (`proj_1/user-2`, `key_a,key_b`) replaced by their names, or None when the
+    directory names none of them."""
+    split = [(org, re.split(r"([/,])", target or "")) for org, target in targets]
+    wanted = {
+        (org, scope, part)
+        for org, parts in split
+        if org is not None
+        for part in parts
+        if (scope := _scope_by_prefix(part))
+    }
+    found = names_by_org(session, wanted)
+    out: list[str | None] = []
+    for org, parts in split:
+        named = [found.get((org or 0, _scope_by_prefix(p) or "", p)) for p in parts]
+        if not any(n and n.name for n in named):
+            out.append(None)
+            continue
+        text = "".join(n.name if n and n.name else p for n, p in zip(named, parts, strict=True))
+        out.append(text.replace("/", " / ").replace(",", ", "))
+    return out

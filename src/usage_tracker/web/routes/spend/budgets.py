@@ -135,6 +135,7 @@ def detail_context(
     controls = openai_controls(db, org.id, budget.scope_id) if budget.scope == "project" else None
     actions = enforcement.actions(db, budget_id=budget.id)
     edits = budget_history(db, org, budget.scope, budget.scope_id)
+    targets = enforcement.target_names(db, budget, actions)
     return {
         "s": state,
         "b": budget,
@@ -144,7 +145,8 @@ def detail_context(
         "actions": actions,
         "action_ops": enforcement_runs.operations_of(db, actions),
         "restorable": enforcement.RESTORABLE,
-        "enforce_preview": enforcement.preview(budget, state),
+        "enforce_preview": enforcement.preview(budget, state, targets),
+        "target_names": targets,
         "edits": edits,
         "edit_names": scope_names(db, edits),
         "controls": controls,
