@@ -100,10 +100,10 @@ def cost_record(result: Mapping[str, Any]) -> CostRecord:
     if type(amount) is dict or isinstance(amount, Mapping):  # a dict: no ABC check
         value = amount.get("value")
         currency = text(amount.get("currency"), "currency") or "usd"
-    elif "cost" in result:
-        value = result.get("cost")
-    else:
-        value = amount
+    else:  # the legacy `cost`, or a bare `amount`: a JSON number, never text
+        value = result.get("cost") if "cost" in result else amount
+        if isinstance(value, str):
+            raise ResultError(f"a cost amount as a number, got the text {value[:40]!r}")
     kind = type(value)
     if (
         kind is not Decimal

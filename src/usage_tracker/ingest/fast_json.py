@@ -133,10 +133,14 @@ class _Text:
         if self.peek() == "}":
             self.pos += 1
             return
+        seen: set[str] = set()
         while True:
             if self.peek() != '"':
                 raise self.error("expected a property name")
             key = self.value()
+            if key in seen:
+                raise self.error(f"each key once in a page object; {key!r} appears twice")
+            seen.add(key)
             self.expect(":")
             if key == "data" and self.peek() == "[":
                 yield from self.items()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from usage_tracker.domain.records import Bucket
+from usage_tracker.ingest.bom import open_export
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.json_stream import iter_buckets
@@ -40,7 +41,7 @@ def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
     try:
         batch: list[Bucket] = []
         rows = 0
-        with open(path, "rb") as fh:
+        with open_export(path) as fh:
             # This process sums the days too: the importing one is the busier.
             for bucket in iter_buckets(fh, shape, file_name, progress, rows=True):
                 batch.append(bucket)

@@ -117,6 +117,8 @@ class BucketReader:
                 )
             if kind == COSTS:
                 bucket.costs.append(cost_record(result))
+                if "user_id" in result:
+                    bucket.declared_dims.add("user_id")
             else:
                 self.add_usage(bucket, result, kind)
         except ResultError as exc:
