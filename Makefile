@@ -24,7 +24,7 @@ BENCH_ARGS  ?=
 
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
 
-.PHONY: help venv run test check lint fmt bench system-packages clean distclean
+.PHONY: help venv run test check lint fmt bench bench-postgres system-packages clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -84,6 +84,10 @@ fmt: $(STAMP) ## Format and autofix
 bench: $(STAMP) ## Generate (once) both bench datasets, import them, time CLI, reports, pages (BENCH_ARGS=...)
 	$(BIN)/python -m compileall -q src benchmarks
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+bench-postgres: $(STAMP) system-packages ## The same benchmarks on a throwaway PostgreSQL (BENCH_ARGS=...)
+	$(BIN)/python -m compileall -q src benchmarks
+	scripts/with-postgres.sh bash -c '$(BIN)/python -m benchmarks.run --no-sqlite --postgres "$$USAGE_TRACKER_TEST_PG_URL" $(BENCH_ARGS)'
 
 system-packages: ## Install postgresql and chromium with apt-get when they are missing
 	@need=""; \
