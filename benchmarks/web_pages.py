@@ -9,7 +9,8 @@ and brought to the newest schema there, so neither the migration nor the benchma
 signs in with lands in the real one (a given URL is used as it is: `make bench` passes its own
 bench databases). Each page is requested in-process through FastAPI's TestClient, signed in,
 with the range covering every day the organization has data; p50/p95 are over `--runs` requests
-after `--warmup` discarded ones (3 runs where a warm-up took over ten times the target).
+after `--warmup` discarded ones (a page whose first request took over ten times the target is
+given that one time).
 Target (issue 13): p95 ≤ 250 ms for every page and twin.
 """
 
@@ -82,9 +83,10 @@ def time_pages(
                 slowest = max(slowest, (time.perf_counter() - t0) * 1000)
                 if slowest > 10 * LIMIT_MS:
                     break
-            samples = []
-            # A page ten times over the limit is clearly over it: a few runs say by how much.
-            for _ in range(runs if slowest <= 10 * LIMIT_MS else min(runs, 3)):
+            # A page ten times over the limit is clearly over it: its one request says by how much
+            # (at the full year such a page takes tens of seconds a request).
+            samples = [slowest] if slowest > 10 * LIMIT_MS else []
+            for _ in range(runs if not samples else 0):
                 t0 = time.perf_counter()
                 _get(client, address)
                 samples.append((time.perf_counter() - t0) * 1000)
