@@ -87,6 +87,11 @@ def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str
         log.close()
 
 
+# The sample exports cover July 2024; pages open on the last 30 days to today, so views of the
+# samples ask for their range.
+SAMPLE_RANGE = "?range=custom&since=2024-07-01&until=2024-07-31"
+
+
 @pytest.fixture(scope="module")
 def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
