@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+# The sample files' days (July 2024): presets count from today, so views of them ask for these.
+SAMPLE_DAYS = "?range=custom&since=2024-06-01&until=2024-08-31"
 
 
 def _free_port() -> int:
@@ -85,11 +87,6 @@ def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
-
-
-# The sample exports cover July 2024; pages open on the last 30 days to today, so views of the
-# samples ask for their range.
-SAMPLE_RANGE = "?range=custom&since=2024-07-01&until=2024-07-31"
 
 
 @pytest.fixture(scope="module")
