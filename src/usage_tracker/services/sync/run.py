@@ -38,7 +38,7 @@ from usage_tracker.services.sync.lease import (
     release_lease,
     renew_lease,
 )
-from usage_tracker.services.sync.metadata import sync_metadata
+from usage_tracker.services.sync.metadata import Report, sync_metadata
 from usage_tracker.services.sync.streams import (
     Progress,
     Stream,
@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# After the metadata parts: (factory, client, organization id, report(part, rows, error),
+# skip): `skip` says why not to call the API again (the projects or members part failed).
+AfterMetadata = Callable[[sessionmaker[Session], "AdminClient", int, Report, str | None], None]
 
 
 class SyncError(Exception):
@@ -136,11 +139,14 @@ def sync_organization(
     progress: Progress | None = None,
     http_client: httpx2.Client | None = None,
     now: datetime | None = None,
+    after_metadata: AfterMetadata | None = None,
 ) -> SyncResult:
     """Sync one organization now. Raises LeaseHeld if another process is syncing it and
     CredentialError if it has no usable key; stream failures are in the result, not raised.
 
     `http_client` replaces the SDK's transport (tests); `now` is the clock (default: UTC now).
+    `after_metadata` runs after the metadata parts with the same client and the same report
+    (the jobs layer refreshes the member, membership and key inventories there).
     """
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
     with factory() as session, session.begin():
@@ -173,7 +179,11 @@ def sync_organization(
                 with factory() as session, session.begin():
                     derive_prices(session, org_id)
 
+            failed: set[str] = set()
+
             def report(part: str, rows: int, error: str | None) -> None:
+                if error:
+                    failed.add(part)
                 streams.append(StreamResult(f"metadata:{part}", rows, error=error))
                 if progress is not None:
                     progress(f"metadata:{part}", 1, 1)
@@ -181,6 +191,10 @@ def sync_organization(
                     log.warning("sync of %s: metadata:%s failed: %s", slug, part, error)
 
             sync_metadata(factory, client, org_id, report, max_pages=settings.sync_max_pages)
+            if after_metadata is not None:
+                blocked = failed & {"projects", "members"}
+                skip = f"skipped: metadata:{sorted(blocked)[0]} failed" if blocked else None
+                after_metadata(factory, client, org_id, report, skip)
             if settings.sync_audit_logs:
                 streams.append(
                     _pull_audit_logs(factory, client, org_id, settings, since, full, today, renew,
