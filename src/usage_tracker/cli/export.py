@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from usage_tracker.cli.context import err_console, fail, get_context
+from usage_tracker.cli.organizations import known_org
 
 app = typer.Typer(
     help="Exports for other tools: the bill in FOCUS (FinOps) format.", no_args_is_help=True
@@ -59,6 +60,9 @@ def focus_command(
         export_focus,
     )
 
+    if org:  # an unknown organization is named first, with those there are
+        with get_context().session_factory() as session:
+            known_org(session, org)
     try:
         q = FocusQuery(_day(since, "--since"), _day(until, "--until"), org, allocate_users)
     except ValueError as exc:
