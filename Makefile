@@ -1,6 +1,6 @@
 # One command to run, one to test. Everything the commands need is installed here:
 # uv (into .tools), the locked Python dependencies (into .venv), and, for `make test`,
-# the Debian packages postgresql and chromium when they are missing.
+# the Debian packages postgresql, chromium and fonts-nanum when they are missing.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -89,10 +89,11 @@ bench-postgres: $(STAMP) system-packages ## The same benchmarks on a throwaway P
 	$(BIN)/python -m compileall -q src benchmarks
 	scripts/with-postgres.sh bash -c '$(BIN)/python -m benchmarks.run --no-sqlite --postgres "$$USAGE_TRACKER_TEST_PG_URL" $(BENCH_ARGS)'
 
-system-packages: ## Install postgresql and chromium with apt-get when they are missing
+system-packages: ## Install postgresql, chromium and a Korean font (screenshots) with apt-get when missing
 	@need=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	[ -d /usr/share/fonts/truetype/nanum ] || need="$$need fonts-nanum"; \
 	if [ -n "$$need" ]; then \
 		echo "+ $(APT_GET) update && $(APT_GET) install -y$$need"; \
 		$(APT_GET) update -q; \

@@ -10,6 +10,7 @@ column. A `ResultError`'s message says what was expected.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,7 +57,11 @@ def text(value: Any, name: str | None = None) -> str | None:
     limit = TEXT_LIMITS.get(name or "")
     if limit is not None and len(out) > limit:
         raise ResultError(f"`{name}` of at most {limit} characters, got {len(out)}")
-    return out
+    # Ids and line items repeat on every row: one copy of each keeps a large bucket small.
+    return sys.intern(out) if len(out) <= _INTERN_UP_TO else out
+
+
+_INTERN_UP_TO = 200
 
 
 def count(value: Any, name: str) -> int:

@@ -250,6 +250,8 @@ class LedgerWriter:
                     r.quantity_unit,
                 )
             )
+            if len(self._cost_rows) >= _FLUSH_ROWS:
+                self._flush()  # a bucket of a million rows is written as it goes
 
     def _store_day(self, done: DayRollup | None) -> None:
         """Store a finished run's day rollup (the day had no rows before this write)."""
