@@ -4,7 +4,8 @@ The English UI vocabulary is every word of the catalog's message ids that no Kor
 keeps (so "API", "JSON", "OpenAI" and command names, which translations keep, are not English
 here). A text node (or aria-label, title, placeholder) with two such words, or that is one such
 word alone, is English left in the page. Code-like text (`<code>`, identifiers with `_`, `.`,
-`/`, `:`, `@`) and values the person typed or chose (`<option>`, `<textarea>`) are data.
+`/`, `:`, `@`), commands (`usage-tracker teams add`) and values the person typed or chose
+(`<option>`, `<textarea>`) are data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from babel.messages.pofile import read_po
 PO = Path(__file__).resolve().parents[2] / "src/usage_tracker/web/locale/ko/LC_MESSAGES/messages.po"
 WORD = re.compile(r"[A-Za-z]{3,}")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+# A command a translation keeps as it is ("usage-tracker users"): its words are not kept English.
+COMMAND = re.compile(r"usage-tracker(?:\s+[a-z][a-z-]*)*")
 CODE_LIKE = re.compile(r"\S*(?:[_./:@=]|,\S)\S*|\S*[a-z][A-Z]\S*")
 SKIP = {"script", "style", "code", "pre", "option", "textarea", "kbd", "samp", "svg"}
 VOID = {"br", "input", "img", "meta", "link", "hr", "wbr", "source", "col", "area"}
@@ -39,12 +42,13 @@ def vocabulary() -> frozenset[str]:
         if not message.id:
             continue
         english |= {w.lower() for w in WORD.findall(PLACEHOLDER.sub("", _text(message.id)))}
-        kept |= {w.lower() for w in WORD.findall(PLACEHOLDER.sub("", _text(message.string)))}
+        string = COMMAND.sub("", PLACEHOLDER.sub("", _text(message.string)))
+        kept |= {w.lower() for w in WORD.findall(string)}
     return frozenset(english - kept)
 
 
 def _is_english(text: str) -> bool:
-    words = [w.lower() for w in WORD.findall(CODE_LIKE.sub(" ", text))]
+    words = [w.lower() for w in WORD.findall(CODE_LIKE.sub(" ", COMMAND.sub(" ", text)))]
     hits = [w for w in words if w in vocabulary()]
     return len(hits) >= 2 or (len(words) == 1 and bool(hits) and len(text.split()) == 1)
 
