@@ -109,3 +109,27 @@ def test_views_agree_on_a_synced_organization(
     assert run(session_factory, s, c).ok
     today = datetime.fromtimestamp(c.org.now, UTC).date()
     _check_views(session_factory, s.default_org, today)
+
+
+def test_an_allocation_answers_the_ledger_as_it_is_now(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Allocations are kept for repeated questions; any write (here: a newer usage export that
+    moves the usage from u1 to u2) gives the new answer at once."""
+    from tests.integration.ledger_helpers import bucket, completion, cost, page, write_json
+
+    write_json(tmp_path / "costs.json", page([bucket(0, [cost("10", "proj_a", "gpt-4o, input")])]))
+    import_file(session_factory, "acme", tmp_path / "costs.json")
+    q = ReportQuery(date(2024, 7, 1), date(2024, 7, 1), org="acme")
+
+    def usage(user: str, name: str) -> None:
+        doc = page([bucket(0, [completion(5, project_id="proj_a", user_id=user, model="gpt-4o")])])
+        import_file(session_factory, "acme", write_json(tmp_path / name, doc))
+
+    usage("u1", "first.json")
+    with session_factory() as session:
+        assert _column(session, q, "user") == {"u1": 10_000_000_000}
+        assert _column(session, q, "user") == {"u1": 10_000_000_000}  # the kept answer
+    usage("u2", "second.json")
+    with session_factory() as session:
+        assert _column(session, q, "user") == {"u2": 10_000_000_000}

@@ -18,14 +18,16 @@ never $0.00.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import CostRollup
+from usage_tracker.db.models import Bucket as BucketRow
+from usage_tracker.db.models import CostRollup, Price
 from usage_tracker.services.ledger.record_sets import (
     Choice,
     candidate_sets,
@@ -140,6 +142,22 @@ def split_by_weight(
     return parts
 
 
+# Allocations computed lately, by question and ledger version: a page asks the same question
+# for its ranking, its table and its JSON twin, and each allocation reads every usage cell.
+_RECENT: OrderedDict[tuple[Any, ...], Allocation] = OrderedDict()
+_RECENT_SIZE = 8
+_RECENT_MAX_PARTS = 400_000
+
+
+def _ledger_version(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a bucket is written, replaced or dropped, or a price changes."""
+    buckets = session.execute(
+        select(func.count(BucketRow.id), func.max(BucketRow.id), func.max(BucketRow.updated_at))
+    ).one()
+    prices = session.execute(select(func.count(Price.id), func.max(Price.updated_at))).one()
+    return (str(session.get_bind().engine.url), *buckets, *prices)
+
+
 def allocate(
     session: Session,
     q: ReportQuery,
@@ -153,6 +171,23 @@ def allocate(
     if not days:
         return Allocation([], set())
     choices = base_choices(session, q) if choices is None else choices
+    chosen = tuple((c.record_set_id, tuple(c.days), tuple(c.months)) for c in choices)
+    key = (q, dim, frozenset(days), chosen, _ledger_version(session))
+    found = _RECENT.get(key)
+    if found is not None:
+        _RECENT.move_to_end(key)
+        return Allocation(list(found.parts), set(found.unknown_days))
+    result = _allocate(session, q, dim, days, choices)
+    if len(result.parts) <= _RECENT_MAX_PARTS:
+        _RECENT[key] = Allocation(list(result.parts), set(result.unknown_days))
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return result
+
+
+def _allocate(
+    session: Session, q: ReportQuery, dim: str, days: set[date], choices: list[Choice]
+) -> Allocation:
     billed = _billed(session, q, choices, days)
     if not billed:
         return Allocation([], set())
