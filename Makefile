@@ -17,7 +17,9 @@ BIN         := $(VENV)/bin
 CLI         := $(BIN)/usage-tracker
 
 # Extra arguments: make test PYTEST_ARGS='-k budgets -x'   make bench BENCH_ARGS='--days 90'
+# PYTEST_JOBS: pytest-xdist workers (auto = one per core; 0 = no workers, in this process).
 PYTEST_ARGS ?=
+PYTEST_JOBS ?= auto
 BENCH_ARGS  ?=
 
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
@@ -34,7 +36,8 @@ $(UV):
 	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
 
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON) \
+		--compile-bytecode
 	touch $@
 
 venv: $(STAMP) ## Create or update .venv from uv.lock (with the dev group)
@@ -57,8 +60,12 @@ test: $(STAMP) system-packages ## Lint, type-check and run every test (SQLite an
 
 # --- pieces ---------------------------------------------------------------------------------
 
-check: lint ## Lint and run pytest against whatever database env is already set
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+check: lint ## Lint and run pytest (xdist, PYTEST_JOBS workers) against the database env already set
+	@# Bytecode once, up front: with PYTHONDONTWRITEBYTECODE set, every process the tests start
+	@# (servers, the console script) would compile the sources again. --dist loadscope keeps a
+	@# module on one worker: a browser module's server and Chromium start once, its tests in order.
+	$(BIN)/python -m compileall -q src >/dev/null
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy, import contracts (lint-imports)
 	$(BIN)/ruff check src tests benchmarks
