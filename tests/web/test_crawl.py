@@ -201,7 +201,7 @@ def test_the_english_finder_finds_english_and_spares_data(demo_app: FastAPI) -> 
     with TestClient(demo_app) as client:
         sign_in(client, "ada")
         found = english_left(client.get("/", headers=BROWSER).text)
-        assert {"Overview", "Users", "Skip to content"} <= set(found)
+        assert {"Overview", "Skip to content"} <= set(found) and len(found) > 20
         client.cookies.set("ut_lang", "ko")
         assert english_left(client.get("/", headers=BROWSER).text) == []
     assert english_left("<p>Sync now</p><code>costs_by_project.csv</code><p>gpt-4o</p>") == [
