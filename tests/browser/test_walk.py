@@ -26,7 +26,7 @@ PAGES = {
     "users": ("/users", "Users", "사용자"),
     "projects": ("/projects", "Projects", "프로젝트"),
     "models": ("/models", "Models", "모델"),
-    "keys": ("/keys", "API keys", "API 키"),
+    "keys": ("/keys", "Keys", "키"),
     "data": ("/data", "Data", "데이터"),
     "budgets": ("/budgets", "Budgets", "예산"),
     "alerts": ("/alerts", "Alert history", "알림 이력"),
