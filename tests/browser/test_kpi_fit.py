@@ -1,6 +1,7 @@
 """KPI figures fit their cards: on the demo organization, with a budget as large as a big
 organization's, every card's figure is on one line inside its card (scrollWidth <= clientWidth)
-at 1440 and 390 px, in English and Korean; screenshots of each."""
+at 1440 and 390 px, in English and Korean, and the page (a budget titled by its project's name
+and long id) is no wider than the window; screenshots of each."""
 
 from __future__ import annotations
 
@@ -88,6 +89,8 @@ def test_every_card_figure_fits_its_card(
                 assert f["sw"] <= f["cw"] and f["card"] <= 0, where
                 assert f["size"] >= 12, where
             assert page.evaluate("document.documentElement.lang") == lang
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, (lang, width, path, wide)  # names and ids wrap, never widen
             name = path.strip("/").replace("/", "-") or "overview"
             screenshot(page, f"kpi-{name}-{width}-{lang}")
         for amount in ("987,654,321.99", "8,765,432,109.50"):  # the large budgets were measured
