@@ -43,7 +43,8 @@ def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     with transaction(make_session_factory(engine)) as session:
         create_account(session, "ada", PASSWORD, "admin")
         org = ensure_organization(session, "demo")
-        project = choices(session, org.id, "project")[0].id
+        named = {n.name: n.id for n in choices(session, org.id, "project")}
+        project = named["Research Lab"]  # the demo's widest id (proj_CDfgvqZkb6GjHbG81RqwkVHW)
         big = (
             ("org", "demo", "monthly", "987654321.99"),
             ("project", project, "yearly", "8765432109.50"),
