@@ -98,3 +98,34 @@ def test_every_card_figure_fits_its_card(
             assert any(amount in text for text in seen), (amount, seen)
     finally:
         context.close()
+
+
+def test_the_budget_form_offers_the_known_ids_of_the_chosen_scope(
+    browser: Browser, demo_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(demo_server + "/login")
+        page.fill('input[name="name"]', "ada")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"].primary')
+        page.wait_for_url(demo_server + "/")
+        page.goto(demo_server + "/budgets")
+        form = page.locator("[data-budget-form]")
+        field = form.locator("input[data-scope-list]")
+        assert field.get_attribute("list") == "known-project"
+        form.locator('select[name="scope"]').select_option("user")
+        assert field.get_attribute("list") == "known-user"
+        users = page.locator("#known-user option")
+        assert users.count() == 36  # the demo's members, each with its name as the label
+        assert page.locator('#known-user option[label="Avery Smith"]').count() == 1
+        form.locator('select[name="scope"]').select_option("project")
+        field.fill("proj_typo")
+        form.locator('input[name="amount"]').fill("25")
+        form.locator('button[type="submit"]').click()
+        page.wait_for_selector("[data-preview]")
+        assert page.locator("[data-unknown-id]").is_visible()
+        screenshot(page, "budget-preview-unknown-id-1440")
+        assert page.locator("[data-confirm]").is_enabled()  # a warning, not a refusal
+    finally:
+        page.close()

@@ -201,3 +201,15 @@ def test_enforcement_and_audit_name_their_targets(
     named = {e["target_id"]: e["target_name"] for e in api}
     assert named == {"proj_named/user-ada": "Research Lab / Ada Lovelace",
                      "proj_unnamed/user-nobody": None}  # fmt: skip
+
+
+def test_the_edit_history_shows_amounts_as_money(
+    admin: TestClient, loaded: str, session_factory: sessionmaker[Session]
+) -> None:
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        set_budget(session, org, BudgetSpec("org", "acme", to_nanos("20000")), "t")
+        set_budget(session, org, BudgetSpec("org", "acme", to_nanos("1234.5")), "t")
+    history = admin.get("/budgets/history").text
+    assert '<td class="num">$20,000.00</td><td class="num">$1,234.50</td>' in history
+    assert "$20000.00" not in history
