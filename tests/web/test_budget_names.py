@@ -141,6 +141,11 @@ def test_cli_set_names_a_known_id_and_warns_on_an_unseen_one(
     assert "Warning: the tracker has never seen project proj_typo" in " ".join(
         unseen.output.split()
     )
+    listed = _cli(cli_env, monkeypatch, "list", "--format", "json", "--org", "acme")
+    assert listed.exit_code == 0, listed.output
+    names = {b["id"]: b["name"] for b in json.loads(listed.output)}
+    assert names["proj_named"] == "Research Lab" and names["user-ada"] == "Ada Lovelace"
+    assert names["proj_typo"] is None
 
 
 def test_totals_are_per_period_never_across_periods(
