@@ -1,6 +1,7 @@
 """KPI figures fit their cards: on the demo organization, with a budget as large as a big
 organization's, every card's figure is on one line inside its card (scrollWidth <= clientWidth)
-at 1440 and 390 px, in English and Korean; screenshots of each."""
+at 1440 and 390 px, in English and Korean, and the page (a budget titled by its project's name
+and long id) is no wider than the window; screenshots of each."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     with transaction(make_session_factory(engine)) as session:
         create_account(session, "ada", PASSWORD, "admin")
         org = ensure_organization(session, "demo")
-        project = choices(session, org.id, "project")[0].id
+        named = {n.name: n.id for n in choices(session, org.id, "project")}
+        project = named["Research Lab"]  # the demo's widest id (proj_CDfgvqZkb6GjHbG81RqwkVHW)
         big = (
             ("org", "demo", "monthly", "987654321.99"),
             ("project", project, "yearly", "8765432109.50"),
@@ -88,9 +90,42 @@ def test_every_card_figure_fits_its_card(
                 assert f["sw"] <= f["cw"] and f["card"] <= 0, where
                 assert f["size"] >= 12, where
             assert page.evaluate("document.documentElement.lang") == lang
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, (lang, width, path, wide)  # names and ids wrap, never widen
             name = path.strip("/").replace("/", "-") or "overview"
             screenshot(page, f"kpi-{name}-{width}-{lang}")
         for amount in ("987,654,321.99", "8,765,432,109.50"):  # the large budgets were measured
             assert any(amount in text for text in seen), (amount, seen)
     finally:
         context.close()
+
+
+def test_the_budget_form_offers_the_known_ids_of_the_chosen_scope(
+    browser: Browser, demo_server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(demo_server + "/login")
+        page.fill('input[name="name"]', "ada")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"].primary')
+        page.wait_for_url(demo_server + "/")
+        page.goto(demo_server + "/budgets")
+        form = page.locator("[data-budget-form]")
+        field = form.locator("input[data-scope-list]")
+        assert field.get_attribute("list") == "known-project"
+        form.locator('select[name="scope"]').select_option("user")
+        assert field.get_attribute("list") == "known-user"
+        users = page.locator("#known-user option")
+        assert users.count() == 36  # the demo's members, each with its name as the label
+        assert page.locator('#known-user option[label="Avery Smith"]').count() == 1
+        form.locator('select[name="scope"]').select_option("project")
+        field.fill("proj_typo")
+        form.locator('input[name="amount"]').fill("25")
+        form.locator('button[type="submit"]').click()
+        page.wait_for_selector("[data-preview]")
+        assert page.locator("[data-unknown-id]").is_visible()
+        screenshot(page, "budget-preview-unknown-id-1440")
+        assert page.locator("[data-confirm]").is_enabled()  # a warning, not a refusal
+    finally:
+        page.close()

@@ -15,6 +15,7 @@ from tests.integration.ledger_helpers import bucket, cost, page, write_json
 from usage_tracker.cli import budgets as budgets_cli
 from usage_tracker.cli.context import reset_context
 from usage_tracker.db.engine import transaction
+from usage_tracker.db.models import AlertEvent
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.services.ledger.imports import import_file
 from usage_tracker.services.orgs.organizations import ensure_organization
@@ -71,3 +72,17 @@ def test_the_summary_counts_deliveries_not_events() -> None:
         "Enabled channels: 2."
     )
     assert delivery_summary([], channels=0).startswith("No new alerts. No alert channel")
+
+
+def test_an_old_sent_with_no_delivery_reads_as_not_sent(
+    admin: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """Rows recorded `sent` with no delivery, before `no-channel` existed, sent nowhere."""
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        session.add(AlertEvent(dedup_key="old", organization_id=org.id, kind="threshold",
+                               subject="Budget 50% reached", message="m", payload={},
+                               status="sent", deliveries=[]))  # fmt: skip
+    assert [e["status"] for e in admin.get("/api/v1/alerts").json()] == ["no-channel"]
+    page = admin.get("/alerts").text
+    assert 'data-delivery="no-channel"' in page and 'data-delivery="sent"' not in page

@@ -141,6 +141,11 @@ def test_cli_set_names_a_known_id_and_warns_on_an_unseen_one(
     assert "Warning: the tracker has never seen project proj_typo" in " ".join(
         unseen.output.split()
     )
+    listed = _cli(cli_env, monkeypatch, "list", "--format", "json", "--org", "acme")
+    assert listed.exit_code == 0, listed.output
+    names = {b["id"]: b["name"] for b in json.loads(listed.output)}
+    assert names["proj_named"] == "Research Lab" and names["user-ada"] == "Ada Lovelace"
+    assert names["proj_typo"] is None
 
 
 def test_totals_are_per_period_never_across_periods(
@@ -201,3 +206,15 @@ def test_enforcement_and_audit_name_their_targets(
     named = {e["target_id"]: e["target_name"] for e in api}
     assert named == {"proj_named/user-ada": "Research Lab / Ada Lovelace",
                      "proj_unnamed/user-nobody": None}  # fmt: skip
+
+
+def test_the_edit_history_shows_amounts_as_money(
+    admin: TestClient, loaded: str, session_factory: sessionmaker[Session]
+) -> None:
+    with transaction(session_factory) as session:
+        org = ensure_organization(session, "acme")
+        set_budget(session, org, BudgetSpec("org", "acme", to_nanos("20000")), "t")
+        set_budget(session, org, BudgetSpec("org", "acme", to_nanos("1234.5")), "t")
+    history = admin.get("/budgets/history").text
+    assert '<td class="num">$20,000.00</td><td class="num">$1,234.50</td>' in history
+    assert "$20000.00" not in history

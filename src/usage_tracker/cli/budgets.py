@@ -28,6 +28,7 @@ from usage_tracker.services.spend.budgets import (
     apply_bulk,
     budget_history,
     budget_json,
+    budget_names,
     delete_budget,
     edit_json,
     get_budget,
@@ -211,12 +212,14 @@ def list_command(org: str | None = ORG, fmt: Format = FORMAT) -> None:
     ctx = get_context()
     with ctx.session_factory() as session:
         rows = list_budgets(session, known_org(session, org) if org else None)
-        data = [budget_json(b, slug) for b, slug in rows]
+        names = budget_names(session, [b for b, _slug in rows])
+        data = [budget_json(b, slug) | {"name": names[b.id].name} for b, slug in rows]
 
     def table() -> None:
         t = FitTable("Budgets")
         for name in ("Org", "Scope", "Id"):
             t.add_column(name)
+        t.add_column("Name", drop=5)
         t.add_money_column("Amount")
         t.add_column("Period", drop=3)
         t.add_column("Zone", drop=2)
@@ -224,14 +227,15 @@ def list_command(org: str | None = ORG, fmt: Format = FORMAT) -> None:
         t.add_column("Enforce", drop=4)
         for d in data:
             amount = format_usd(to_nanos(d["amount_usd"]))
-            t.add_row(d["org"], d["scope"], d["id"], amount, d["period"],
+            t.add_row(d["org"], d["scope"], d["id"], d["name"] or "—", amount, d["period"],
                       d["timezone"], ",".join(map(str, d["thresholds"])), d["enforce"])  # fmt: skip
         print_table(t)
 
     emit(fmt, data, table=table, columns=BUDGET_COLUMNS)
 
 
-BUDGET_COLUMNS = ("budget_id", "org", "scope", "id", "amount_usd", "period", "timezone",
+BUDGET_COLUMNS = ("budget_id", "org", "scope", "id", "name", "amount_usd", "period",
+                  "timezone",
                   "thresholds", "rollover", "enforce", "enforce_auto", "enforce_keys",
                   "mirror_openai")  # fmt: skip
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from fastapi import Request
 
-from usage_tracker.domain.money import NANOS_PER_UNIT, from_nanos
+from usage_tracker.domain.money import NANOS_PER_UNIT, from_nanos, to_nanos
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "ko": "한국어"}
@@ -113,6 +113,10 @@ class Formatter:
         if self.currency == "KRW" and self.krw_per_usd:
             return str(format_currency(usd * self.krw_per_usd, "KRW", locale=self.locale))
         return self._usd(usd, 2)
+
+    def money_text(self, usd: str | None) -> str:
+        """An amount stored as a decimal string of dollars ("20000.00"), shown like money."""
+        return "—" if usd is None else self.money(to_nanos(usd))
 
     def usd(self, nanos: int | None) -> str:
         if nanos is None:

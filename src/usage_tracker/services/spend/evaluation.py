@@ -47,7 +47,10 @@ class Evaluation:
 
 def _label(state: BudgetState) -> str:
     b = state.budget
-    return f"{b.scope} {b.scope_id} ({state.org}, {state.period.label()} {b.timezone})"
+    named = (
+        f"{state.name} ({b.scope_id})" if state.name and state.name != b.scope_id else b.scope_id
+    )
+    return f"{b.scope} {named} ({state.org}, {state.period.label()} {b.timezone})"
 
 
 def due_alerts(state: BudgetState) -> list[tuple[str, str, int | None, Alert]]:
@@ -152,6 +155,12 @@ def delivery_summary(events: list[dict[str, Any]], channels: int) -> str:
     return text
 
 
+def shown_status(e: AlertEvent) -> str:
+    """The event's status; one recorded as `sent` with no delivery at all (before `no-channel`
+    existed) is what it was: sent nowhere."""
+    return "no-channel" if e.status == "sent" and not e.deliveries else e.status
+
+
 def event_json(e: AlertEvent) -> dict[str, Any]:
     return {
         "id": e.id,
@@ -160,7 +169,7 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
         "period_start": e.period_start.isoformat() if e.period_start else None,
         "threshold": e.threshold,
         "subject": e.subject,
-        "status": e.status,
+        "status": shown_status(e),
         "deliveries": e.deliveries or [],
         "created_at": e.created_at.isoformat(),
     }
