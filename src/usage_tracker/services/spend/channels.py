@@ -64,7 +64,7 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, max_age: in
     """What a receiver does: constant-time compare, and refuse stale timestamps."""
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > max_age:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode())
 
 
 def _check_url(url: str) -> str:

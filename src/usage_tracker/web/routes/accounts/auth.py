@@ -95,7 +95,7 @@ def _check_setup(request: Request, db: DbSession, token: str) -> None:
     expected = request.app.state.setup_token
     if not expected or count_accounts(db) > 0:
         raise HTTPException(status_code=404, detail="Setup is done; sign in instead.")
-    if not hmac.compare_digest(token, expected):
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="This setup link is not valid.")
 
 

@@ -25,6 +25,7 @@ from usage_tracker.services.orgs.credentials import CredentialError, connection_
 from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.web.deps import Viewer
 from usage_tracker.web.frame import frame_page
+from usage_tracker.web.render import path_for
 from usage_tracker.web.state import load_state
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def actor(viewer: Viewer) -> str:
 
 def redirect(request: Request, name: str, org: Organization, **path: Any) -> RedirectResponse:
     """303 to a named governance page of `org` (after a POST)."""
-    url = request.app.url_path_for(name, **{k: str(v) for k, v in path.items()})
+    url = path_for(request, name, **path)
     return RedirectResponse(f"{url}?{urlencode({'org': org.slug})}", status_code=303)
 
 

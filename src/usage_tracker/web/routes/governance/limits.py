@@ -68,7 +68,7 @@ def refresh(request: Request, viewer: AdminViewer, db: DbSession) -> Response:
     return redirect(request, "gov:limits", org)
 
 
-@router.get("/rate-limits/{project_id}/{rate_limit_id}", name="gov:limit-edit")
+@router.get("/rate-limits/{project_id:path}/{rate_limit_id}", name="gov:limit-edit")
 def edit_form(
     request: Request, viewer: AdminViewer, db: DbSession, project_id: str, rate_limit_id: str
 ) -> Response:
@@ -81,7 +81,7 @@ def edit_form(
 FormInt = Annotated[str, Form()]
 
 
-@router.post("/rate-limits/{project_id}/{rate_limit_id}", name="gov:limit-save")
+@router.post("/rate-limits/{project_id:path}/{rate_limit_id}", name="gov:limit-save")
 def edit_save(
     request: Request,
     viewer: AdminViewer,
