@@ -46,6 +46,7 @@ from usage_tracker.web.security import (
     verify_csrf,
 )
 from usage_tracker.web.sync_hook import SyncHook
+from usage_tracker.web.upload_guard import UploadGuard
 
 DESCRIPTION = (
     "Read-only JSON for every dashboard view. Authenticate with a browser session or "
@@ -112,6 +113,7 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(UploadGuard)  # innermost: sees the session, runs before any body is read
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
