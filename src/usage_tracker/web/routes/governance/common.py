@@ -113,6 +113,7 @@ def page(
     view: str,
     org: Organization | None,
     ctx: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     """A governance page in the dashboard frame, with its organization picker."""
     state = load_state(request, db)
@@ -123,4 +124,6 @@ def page(
         "q_org": f"?org={org.slug}" if org else "",
     }
     ctx = base | (ctx or {})
-    return frame_page(request, viewer, db, f"governance/{template}", view, ctx, state=state)
+    return frame_page(
+        request, viewer, db, f"governance/{template}", view, ctx, state=state, status_code=status
+    )
