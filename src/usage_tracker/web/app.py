@@ -25,7 +25,7 @@ from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
 from usage_tracker.web.render import render
 from usage_tracker.web.routes import docs, metrics
-from usage_tracker.web.routes.accounts import auth
+from usage_tracker.web.routes.accounts import account, auth
 from usage_tracker.web.routes.governance import api as governance_api
 from usage_tracker.web.routes.governance import apply as governance_apply
 from usage_tracker.web.routes.governance import audit as governance_audit
@@ -88,6 +88,7 @@ def create_app(
     for router in (
         assets.router,
         auth.router,
+        account.router,
         api.router,
         docs.router,
         exports.router,
