@@ -1,4 +1,5 @@
-"""web sessions: a signed-in browser is a row, so signing out ends it server-side
+"""web sessions: a signed-in browser is a row, so signing out ends it server-side; Slack
+webhook URLs sealed like the other secrets (`alert_channels.target_ciphertext`)
 
 Revision ID: 0012_web_sessions
 Revises: 0011_enforcement_operation
@@ -36,8 +37,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
     )
     op.create_index(op.f("ix_web_sessions_account_id"), "web_sessions", ["account_id"])
+    with op.batch_alter_table("alert_channels", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("target_ciphertext", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alert_channels", schema=None) as batch_op:
+        batch_op.drop_column("target_ciphertext")
     op.drop_index(op.f("ix_web_sessions_account_id"), table_name="web_sessions")
     op.drop_table("web_sessions")
