@@ -23,6 +23,7 @@ from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
+from usage_tracker.web.frame import ActionRefused, back_to, flash, flash_redirect
 from usage_tracker.web.render import render
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import account, auth
@@ -160,6 +161,9 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    back = back_to(request) if isinstance(exc, ActionRefused) else None
+    if back and request.method == "POST" and not _wants_json(request):
+        return flash_redirect(request, back, flash("error", "%(message)s", message=exc.detail))
     if _wants_json(request) or exc.status_code < 400:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers

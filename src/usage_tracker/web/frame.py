@@ -4,8 +4,9 @@ filters' state, and the messages a redirect after a write left for the next page
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -55,3 +56,33 @@ def flash_redirect(request: Request, url: str, *messages: Flash) -> RedirectResp
     if messages:
         request.scope["session"][FLASH_KEY] = [list(m) for m in messages]
     return RedirectResponse(url, status_code=303)
+
+
+class ActionRefused(HTTPException):
+    """An action OpenAI or the stored key refused (rejected key, missing scope, no key): a
+    page's form gets the message as a flash on the page it came from; JSON callers and GET
+    pages get it as an error answer with this status."""
+
+
+# Where a refused POST goes back to: the page of its section (the POST's path prefix).
+_BACK = (
+    ("/governance/rate-limits", "/governance/rate-limits"),
+    ("/governance/projects", "/governance/projects"),
+    ("/governance/directory", "/governance/projects"),
+    ("/governance/keys", "/governance/keys"),
+    ("/governance/templates", "/governance/templates"),
+    ("/governance/operations", "/governance/operations"),
+    ("/members/invites", "/members/invites"),
+    ("/members/service-accounts", "/members/service-accounts"),
+    ("/members", "/members"),
+)
+
+
+def back_to(request: Request) -> str | None:
+    """The page a refused form goes back to, with its `org`; None outside these sections."""
+    path = request.url.path
+    for prefix, page in _BACK:
+        if path.startswith(prefix):
+            org = request.query_params.get("org")
+            return page + (f"?{urlencode({'org': org})}" if org else "")
+    return None

@@ -14,8 +14,10 @@ from datetime import date, datetime
 import httpx2
 from sqlalchemy.orm import Session, sessionmaker
 
+from usage_tracker.services.orgs.credentials import CredentialError
 from usage_tracker.services.spend.evaluation import evaluate_all
 from usage_tracker.services.sync import run
+from usage_tracker.services.sync.lease import LeaseHeld
 from usage_tracker.services.sync.run import Progress, SyncError, SyncResult
 from usage_tracker.settings import Settings
 
@@ -66,8 +68,37 @@ def evaluate_budgets_after_sync(
 def sync_now(
     factory: sessionmaker[Session], settings: Settings, org: str, trigger: str = "web"
 ) -> str:
-    """Run a sync and return its message; raise SyncError when any stream failed (web hook)."""
-    result = sync_organization(factory, settings, org, trigger=trigger)
+    """Run a sync and return its message (the web hook). Raises SyncRefused, whose message
+    says what to do, when it could not run or any stream failed."""
+    try:
+        result = sync_organization(factory, settings, org, trigger=trigger)
+    except CredentialError as exc:
+        raise SyncRefused(409, str(exc)) from exc
+    except LeaseHeld as exc:
+        raise SyncRefused(409, f"{exc}; the running sync will bring the data") from exc
+    except SyncError as exc:
+        raise SyncRefused(502, str(exc)) from exc
     if not result.ok:
-        raise SyncError(result.message)
+        raise SyncRefused(502, _failed(result, org))
     return result.message
+
+
+def _failed(result: SyncResult, org: str) -> str:
+    """One line: the first failure in full, how many streams failed, what to do."""
+    first = result.errors[0] if result.errors else None
+    said = f"{first.name}: {first.error}" if first else result.message
+    count = f"{len(result.errors)} of {len(result.streams)} streams failed"
+    if "admin key was rejected" in said:
+        return (
+            f"OpenAI rejected the admin key of {org!r} ({count}; {said}). Store a working key "
+            f"with `usage-tracker orgs add {org} --key-stdin`, then sync again."
+        )
+    return f"the sync of {org!r} did not finish ({count}; first: {said})"
+
+
+class SyncRefused(Exception):
+    """A "Sync now" that could not run or failed; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from usage_tracker.services.jobs.sync_then_evaluate import SyncRefused
 from usage_tracker.services.ledger.imports import ImportFailed, import_file, import_history
 from usage_tracker.services.orgs.organizations import validate_slug
 from usage_tracker.services.reports.focus import FORMATS as FOCUS_FORMATS
@@ -118,7 +119,12 @@ def sync_now(request: Request, viewer: AdminViewer, org: Annotated[str, Form()] 
     if hook is None:
         raise HTTPException(status_code=404, detail="Sync is not available in this installation.")
     slug = _org_slug(request, org)
-    message = hook.run(request.app.state.session_factory, slug)
+    try:
+        message = hook.run(request.app.state.session_factory, slug)
+    except SyncRefused as exc:
+        # A rejected key, a missing scope, no key stored, another sync running: the message
+        # names it (an error page, or {"detail": …} for JSON), never a 500.
+        raise HTTPException(status_code=exc.status, detail=str(exc)) from exc
     return JSONResponse({"org": slug, "message": message})
 
 

@@ -20,6 +20,7 @@ from usage_tracker.services.members.project_memberships import (
 )
 from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.web.deps import AdminViewer, DbSession, Viewer
+from usage_tracker.web.frame import FLASH_KEY
 from usage_tracker.web.render import path_for, render
 from usage_tracker.web.routes.governance.common import actor, admin_client, call, require_org
 from usage_tracker.web.state import load_state
@@ -48,6 +49,7 @@ def members_page(
         "org_slugs": state.orgs,
         "q_org": f"?org={org.slug}" if org else "",
         "org_roles": ORG_ROLES,
+        "flash": request.scope["session"].pop(FLASH_KEY, None) or [],
     }
     return render(request, f"members/{template}", viewer, base | (ctx or {}))
 
