@@ -18,9 +18,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+BUSY_TIMEOUT_MS = 30000
+BUSY_MESSAGE = (
+    "the database stayed busy with another import or sync for {seconds} s; nothing was "
+    "changed — run it again when that one has finished"
+)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for a write that gave up waiting for another one (SQLite's busy timeout, or a
+    PostgreSQL lock timeout): a message for the user, not a traceback."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return (
+        "database is locked" in text or "lock timeout" in text or "database table is locked" in text
+    )
+
+
+def busy_message() -> str:
+    return BUSY_MESSAGE.format(seconds=BUSY_TIMEOUT_MS // 1000)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

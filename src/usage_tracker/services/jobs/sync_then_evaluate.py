@@ -12,8 +12,10 @@ import logging
 from datetime import date, datetime
 
 import httpx2
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from usage_tracker.db.engine import busy_message, is_busy
 from usage_tracker.services.orgs.credentials import CredentialError
 from usage_tracker.services.spend.evaluation import evaluate_all
 from usage_tracker.services.sync import run
@@ -78,6 +80,10 @@ def sync_now(
         raise SyncRefused(409, f"{exc}; the running sync will bring the data") from exc
     except SyncError as exc:
         raise SyncRefused(502, str(exc)) from exc
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        raise SyncRefused(503, busy_message()) from exc
     if not result.ok:
         raise SyncRefused(502, _failed(result, org))
     return result.message
