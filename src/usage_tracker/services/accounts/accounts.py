@@ -184,13 +184,16 @@ def _retry_after(session: Session, keys: list[str], now: datetime) -> int:
 
 
 def _reserve_attempt(session: Session, keys: list[str], now: datetime) -> None:
-    """Count the attempt on every key, committed before the slow password check; raises
-    LoginThrottled (and counts nothing) when any key is locked."""
+    """Count the attempt on every key before the slow password check. The rows stay locked
+    (PostgreSQL row locks, SQLite's write lock) until the caller commits, so concurrent
+    attempts on a key take turns and each sees the previous count. Raises LoginThrottled,
+    counting nothing, when any key is locked."""
     _ensure_rows(session, keys, now)
+    savepoint = session.begin_nested()
     if all(_reserve(session, key, now) for key in keys):
-        session.commit()
+        savepoint.commit()
         return
-    session.rollback()
+    savepoint.rollback()
     raise LoginThrottled(_retry_after(session, keys, now))
 
 
@@ -215,8 +218,9 @@ def authenticate(session: Session, name: str, password: str, client: str) -> Acc
     """The account when name and password match and it is enabled; None otherwise.
 
     Raises LoginThrottled while the name or the client address is locked out. Each attempt
-    is counted (and committed) before its password is checked, so concurrent wrong passwords
-    cannot get past the limit; a success gives its attempt back. The caller commits.
+    is counted before its password is checked, with the throttle rows locked until the caller
+    commits (which it does either way), so concurrent wrong passwords cannot get past the
+    limit; a success gives its attempt back.
     """
     now = utcnow()
     keys = [f"name:{name.strip().lower()}"[:200], f"ip:{client}"[:200]]
