@@ -3,17 +3,25 @@
 Backends: ``sqlite`` always; ``postgresql`` too when ``USAGE_TRACKER_TEST_PG_URL`` names a server
 (``make test`` starts a throwaway one). Each backend's schema is migrated once per session into a
 template; every test gets its own copy (a copied SQLite file, ``CREATE DATABASE ... TEMPLATE``).
+
+Under pytest-xdist (``-n``) every worker is its own session: its own SQLite template in its own
+temp directory and its own PostgreSQL template, named after the worker (``tmpl_gw0_…``) so no two
+workers ever create, copy or drop the same database. Passwords are hashed with argon2's cheapest
+parameters in tests (`cheap_password_hashing`); production keeps its own (a test checks).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai._base_client
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,13 +29,34 @@ from sqlalchemy.pool import NullPool
 
 from usage_tracker.db.engine import make_engine, make_session_factory
 from usage_tracker.db.migrate import upgrade
+from usage_tracker.services.accounts import accounts
 from usage_tracker.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Rich consoles fix their width from COLUMNS when created (at the CLI's import) and otherwise read
+# it on every print. In-process CLI tests (CliRunner) pass COLUMNS per call, so the CLI is imported
+# here, before any test, without it — never first inside one test's environment.
+_columns = os.environ.pop("COLUMNS", None)
+import usage_tracker.cli.context  # noqa: E402, F401
+
+if _columns is not None:
+    os.environ["COLUMNS"] = _columns
 # Read once at import: tests clear USAGE_TRACKER_* from the environment (see `clean_env`).
 PG_URL = os.environ.get("USAGE_TRACKER_TEST_PG_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 _OUTER_ENV_PREFIXES = ("USAGE_TRACKER_", "OPENAI_")
+# "gw0", "gw1", ... under pytest-xdist; "main" in a plain run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its cheapest (t=1, 8 KiB, p=1) for the accounts the tests create: the production
+    cost (~0.1 s a hash) is paid by tests/unit/test_password_cost.py alone."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 def _pg_url(database: str) -> str:
@@ -42,6 +71,28 @@ def _migrate(url: str) -> None:
         engine.dispose()
 
 
+class SdkClock:
+    """The `time` module as the OpenAI SDK's retry loop sees it, with `sleep` only recorded."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+@pytest.fixture(autouse=True)
+def sdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """No test waits for the SDK's retries: the backoff and Retry-After waits it would sleep are
+    recorded here instead (a test asserts on them). In-process only; a subprocess sleeps."""
+    clock = SdkClock()
+    monkeypatch.setattr(openai._base_client, "time", clock)
+    return clock.slept
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
     """AUTOCOMMIT connection to the test server, for CREATE/DROP DATABASE."""
@@ -51,7 +102,7 @@ def pg_admin() -> Iterator[Engine]:
 
 
 def _create_pg_database(admin: Engine, prefix: str, template: str | None = None) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{WORKER}_{uuid.uuid4().hex[:12]}"
     clause = f" TEMPLATE {template}" if template else ""
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}{clause}"))

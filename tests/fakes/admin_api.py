@@ -89,7 +89,7 @@ class FakeAdminApi:
         if fault is not None and fault.delay:
             read = (request.extensions.get("timeout") or {}).get("read")
             if read is not None and fault.delay > read:
-                time.sleep(read)
+                # what the client sees after `read` seconds, without waiting for them
                 self.requests.append(RecordedRequest(method, path, query, None))
                 raise httpx2.ReadTimeout("fake: no answer in time", request=request)
             time.sleep(fault.delay)

@@ -2,12 +2,19 @@
 
 The spec is the admin subset of OpenAI's official OpenAPI document, vendored in
 `tests/fakes/openapi/admin-openapi.json` (its README names the upstream version and digest).
+
+Each distinct response *shape* is validated once per session (per xdist worker): the shape of a
+body is its keys and JSON types, lists as the set of their items' shapes, and the value of every
+string under a property the spec restricts to an enum or const (``object``, ``role``, ``type``, …).
+An answer whose operation, status and shape were already found valid is not validated again; any
+new shape is, and an invalid one fails every time.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +26,9 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:openai:admin-openapi"
 SPEC_PATH = Path(__file__).resolve().parent / "openapi" / "admin-openapi.json"
+
+
+Shape = str | tuple[Any, ...]
 
 
 class SpecViolation(AssertionError):
@@ -56,6 +66,9 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._valid_shapes: set[tuple[str, str, int, Shape]] = set()
+        self._enum_keys = frozenset(_enum_properties(document))
+        self.validations = 0  # answers validated in full (not found in the shape cache)
         self._routes: list[tuple[re.Pattern[str], str, int]] = []
         for template in document["paths"]:
             pattern = re.sub(r"\\\{[^/]+?\\\}", "([^/]+)", re.escape(template))
@@ -94,8 +107,30 @@ class Spec:
             self._validators[key] = Draft202012Validator(rooted, registry=self.registry)
         return self._validators[key]
 
+    def shape(self, value: Any, key: str | None = None) -> Shape:
+        """What decides whether `value` validates, minus values the spec does not restrict."""
+        if isinstance(value, dict):
+            return ("{}", *sorted(((k, self.shape(v, k)) for k, v in value.items()), key=_first))
+        if isinstance(value, list):
+            return ("[]", frozenset(self.shape(v, key) for v in value))
+        if isinstance(value, str):
+            return ("str", value) if key in self._enum_keys else "str"
+        if value is None:
+            return "null"
+        return type(value).__name__  # bool, int and float stay apart
+
     def validate_response(self, method: str, path: str, status: int, body: Any) -> None:
         op = self.operation(method, path)
+        seen = (method, op.template if op else path, status, self.shape(body))
+        if seen in self._valid_shapes:
+            return
+        self._validate(op, method, path, status, body)
+        self._valid_shapes.add(seen)
+
+    def _validate(
+        self, op: Operation | None, method: str, path: str, status: int, body: Any
+    ) -> None:
+        self.validations += 1
         if op is None:
             if status >= 400:
                 schema: dict[str, Any] | None = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -113,6 +148,30 @@ class Spec:
                 f"{method} {path} → {status}: {len(errors)} spec violation(s); first at {where}: "
                 f"{first.message[:300]}"
             )
+
+
+def _first(pair: tuple[str, Shape]) -> str:
+    return pair[0]
+
+
+def _enum_properties(node: Any) -> Iterator[str]:
+    """Names of the properties whose schema (anywhere in the document) has an enum or const."""
+    if isinstance(node, dict):
+        for name, schema in (node.get("properties") or {}).items():
+            if isinstance(schema, dict) and _restricts_values(schema):
+                yield name
+        for value in node.values():
+            yield from _enum_properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _enum_properties(value)
+
+
+def _restricts_values(schema: dict[str, Any]) -> bool:
+    if "enum" in schema or "const" in schema:
+        return True
+    alternatives = [*schema.get("anyOf", []), *schema.get("oneOf", []), schema.get("items")]
+    return any(isinstance(a, dict) and _restricts_values(a) for a in alternatives)
 
 
 @cache

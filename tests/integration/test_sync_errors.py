@@ -60,7 +60,10 @@ def test_a_wrong_key_fails_every_stream_and_says_so(
 
 
 def test_429_with_retry_after_and_500_are_retried(
-    session_factory: sessionmaker[Session], settings: Settings, c: Connected
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    c: Connected,
+    sdk_sleeps: list[float],
 ) -> None:
     c.fake.inject("/organization/costs", Fault.rate_limited(retry_after=1))
     c.fake.inject("/organization/usage/embeddings", Fault.server_error(retry_after_ms=10))
@@ -68,6 +71,7 @@ def test_429_with_retry_after_and_500_are_retried(
     assert result.ok, result.message
     assert [r.status for r in c.fake.calls("/organization/costs")][:2] == [429, 200]
     assert [r.status for r in c.fake.calls("/organization/usage/embeddings")][:2] == [500, 200]
+    assert sorted(sdk_sleeps) == [0.01, 1.0]  # as each answer said (recorded, not slept)
 
 
 def test_a_timeout_is_surfaced_as_the_streams_error(

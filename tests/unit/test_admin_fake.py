@@ -7,6 +7,7 @@ import pytest
 
 from tests.fakes import BASE_URL, FakeAdminApi, Fault, SpecViolation, build_org, load_spec
 from tests.fakes.harness import connect
+from tests.fakes.spec import Spec
 from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 
 
@@ -37,6 +38,39 @@ def test_the_spec_is_found_and_rejects_a_body_that_breaks_it() -> None:
     }
     with pytest.raises(SpecViolation):
         spec.validate_response("GET", "/organization/costs", 200, bad_result)
+
+
+def _projects_page(*projects: dict[str, object]) -> dict[str, object]:
+    ids = [p["id"] for p in projects] or [None]
+    return {"object": "list", "data": list(projects), "first_id": ids[0], "last_id": ids[-1],
+            "has_more": False}  # fmt: skip
+
+
+def _project(pid: str, **fields: object) -> dict[str, object]:
+    return {"id": pid, "object": "organization.project", "name": pid, "created_at": 1,
+            "archived_at": None, "status": "active"} | fields  # fmt: skip
+
+
+def test_each_shape_is_validated_once_and_every_new_shape_again() -> None:
+    spec = Spec(load_spec().document)  # its own cache, whatever ran before
+    path = "/organization/projects"
+    spec.validate_response("GET", path, 200, _projects_page(_project("proj_a")))
+    before = spec.validations
+    # the same shape with other ids and names: found valid before, not validated again
+    spec.validate_response("GET", path, 200, _projects_page(_project("proj_b"), _project("c")))
+    assert spec.validations == before
+    # new shapes (an empty page; an integer where null was) are validated in full
+    spec.validate_response("GET", path, 200, _projects_page())
+    spec.validate_response("GET", path, 200, _projects_page(_project("proj_d", archived_at=9)))
+    assert spec.validations == before + 2
+    # a value the spec's enum refuses makes a new shape, so it is caught, and caught again
+    wrong_object = _project("proj_e", object="organization.user")
+    for _ in range(2):
+        with pytest.raises(SpecViolation, match=r"organization\.user"):
+            spec.validate_response("GET", path, 200, _projects_page(wrong_object))
+    # a string where the spec wants an integer is a new shape too
+    with pytest.raises(SpecViolation, match="x1"):
+        spec.validate_response("GET", path, 200, _projects_page(_project("f", created_at="x1")))
 
 
 def test_every_served_path_answers_within_the_spec() -> None:

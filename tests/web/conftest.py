@@ -79,3 +79,10 @@ def loaded(session_factory: sessionmaker[Session], samples_dir: Path) -> str:
     for name in SAMPLE_FILES:
         import_file(session_factory, "acme", samples_dir / name)
     return "acme"
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Route tests run on SQLite alone: what they check is the page and the API, which do not
+    differ by database. The services under them run on both backends in tests/integration."""
+    return str(request.param)

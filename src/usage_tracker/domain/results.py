@@ -10,6 +10,7 @@ column. A `ResultError`'s message says what was expected.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,17 +44,24 @@ class ResultError(ValueError):
 
 def text(value: Any, name: str | None = None) -> str | None:
     """A field's text, stripped (None when empty); refused when longer than its column."""
-    if value is None:
+    if type(value) is str:  # nearly always: the checks below, in their cheapest order
+        out = value.strip()
+    elif value is None:
         return None
-    if isinstance(value, bool | dict | list):
+    elif isinstance(value, bool | dict | list):
         raise ResultError(f"`{name or 'a text field'}` as text, got {value!r}")
-    out = value.strip() if isinstance(value, str) else str(value)
+    else:
+        out = value.strip() if isinstance(value, str) else str(value)
     if not out:
         return None
     limit = TEXT_LIMITS.get(name or "")
     if limit is not None and len(out) > limit:
         raise ResultError(f"`{name}` of at most {limit} characters, got {len(out)}")
-    return out
+    # Ids and line items repeat on every row: one copy of each keeps a large bucket small.
+    return sys.intern(out) if len(out) <= _INTERN_UP_TO else out
+
+
+_INTERN_UP_TO = 200
 
 
 def count(value: Any, name: str) -> int:
@@ -94,14 +102,20 @@ def quantity(value: Any) -> float | None:
 def cost_record(result: Mapping[str, Any]) -> CostRecord:
     amount = result.get("amount")
     currency: str | None = "usd"
-    if isinstance(amount, Mapping):
+    if type(amount) is dict or isinstance(amount, Mapping):  # a dict: no ABC check
         value = amount.get("value")
         currency = text(amount.get("currency"), "currency") or "usd"
-    elif "cost" in result:
-        value = result.get("cost")
-    else:
-        value = amount
-    if value is None or isinstance(value, bool | Mapping | list):
+    else:  # the legacy `cost`, or a bare `amount`: a JSON number, never text
+        value = result.get("cost") if "cost" in result else amount
+        if isinstance(value, str):
+            raise ResultError(f"a cost amount as a number, got the text {value[:40]!r}")
+    kind = type(value)
+    if (
+        kind is not Decimal
+        and kind is not int
+        and kind is not float
+        and (value is None or isinstance(value, bool | Mapping | list))
+    ):
         raise ResultError("a cost `amount.value` (or legacy `cost`) number")
     try:
         nanos = to_nanos(value if isinstance(value, Decimal | int | float) else str(value))

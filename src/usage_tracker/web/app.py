@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from usage_tracker.db.engine import make_engine, make_session_factory
@@ -23,8 +25,7 @@ from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
-from usage_tracker.web.frame import ActionRefused, back_to, flash, flash_redirect
-from usage_tracker.web.render import render
+from usage_tracker.web.frame import ActionRefused, back_to, error_page, flash, flash_redirect
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import account, auth
 from usage_tracker.web.routes.governance import api as governance_api
@@ -60,8 +61,11 @@ def create_app(
     *,
     web_settings: WebSettings | None = None,
     sync: SyncHook | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The dashboard for the database in `settings` (which must be migrated to head)."""
+    """The dashboard for the database in `settings` (which must be migrated to head).
+
+    `clock` is what "today" is for the date presets (default: the current UTC time)."""
     web = web_settings or WebSettings()
     app = FastAPI(
         title="OpenAI Usage Tracker",
@@ -81,6 +85,7 @@ def create_app(
     app.state.bulk_runner = BulkRunner(app.state.session_factory, settings)
     app.state.assets = assets.Assets()
     app.state.sync = sync
+    app.state.clock = clock
     with app.state.session_factory() as session:
         empty = count_accounts(session) == 0
     # First start: a one-time link to create the first admin (printed by `usage-tracker serve`).
@@ -112,7 +117,7 @@ def create_app(
         app.include_router(router)
 
     app.add_exception_handler(NotSignedIn, _not_signed_in)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(UploadGuard)  # innermost: sees the session, runs before any body is read
@@ -160,7 +165,10 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    """JSON for API clients; for a browser an HTML page in the dashboard frame (navigation
+    included) that says what went wrong. An action OpenAI or the key refused goes back to its
+    page with the reason as a flash."""
+    assert isinstance(exc, StarletteHTTPException)
     back = back_to(request) if isinstance(exc, ActionRefused) else None
     if back and request.method == "POST" and not _wants_json(request):
         return flash_redirect(request, back, flash("error", "%(message)s", message=exc.detail))
@@ -168,9 +176,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
-    viewer = _viewer(request)
-    ctx: dict[str, Any] = {"status": exc.status_code, "detail": exc.detail}
-    return render(request, "error.html", viewer, ctx, status_code=exc.status_code)
+    return error_page(request, _viewer(request), exc.status_code, exc.detail, exc.headers)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -183,7 +189,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
     detail = "; ".join(str(err.get("msg", "")) for err in exc.errors())
-    return render(request, "error.html", _viewer(request), {"status": 422, "detail": detail}, 422)
+    return error_page(request, _viewer(request), 422, detail)
 
 
 def _viewer(request: Request) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import case, delete, func, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,9 +22,23 @@ MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 
-_hasher = PasswordHasher()
-# Verified against when the name is unknown, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# The cost of every stored password: RFC 9106's second recommendation (argon2id, t=3, 64 MiB,
+# p=4), argon2-cffi's default. The test suite swaps `_hasher` for a cheap one (tests/conftest.py);
+# hashes keep their own parameters, so a stronger hasher rehashes them at the next sign-in.
+PASSWORD_PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PASSWORD_PARAMETERS)
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so timing does not reveal which names exist.
+
+    Made on first use with the current hasher's parameters, not at import (every command would
+    pay for a hash it does not need)."""
+    key = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash("not-a-real-password")
+    return _dummy_hashes[key]
 
 
 class AccountError(ValueError):
@@ -114,6 +128,24 @@ def reset_password(session: Session, name: str, password: str) -> Account:
     account.password_hash = hash_password(password)
     account.session_epoch += 1
     session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+    return account
+
+
+def change_password(session: Session, account_id: int, current: str, new: str) -> Account:
+    """A person's own password change: the current one must match. Other sessions end (the
+    caller signs this one in again with the new epoch)."""
+    account = session.get(Account, account_id)
+    if account is None or account.disabled:
+        raise AccountError("this account no longer exists or is disabled")
+    try:
+        _hasher.verify(account.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AccountError("the current password is not right: nothing was changed") from None
+    _check_password(new)
+    if new == current:
+        raise AccountError("the new password is the current one: choose another")
+    account.password_hash = hash_password(new)
+    account.session_epoch += 1
     return account
 
 
@@ -227,7 +259,7 @@ def authenticate(session: Session, name: str, password: str, client: str) -> Acc
     _reserve_attempt(session, keys, now)
     account = get_account(session, name.strip())
     try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        _hasher.verify(account.password_hash if account else _dummy_hash(), password)
         ok = account is not None and not account.disabled
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False

@@ -69,6 +69,14 @@ def end_all_sessions(session: Session, account_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def end_other_sessions(session: Session, account_id: int, token: str | None) -> int:
+    """Every session of the account but this browser's (after a password change)."""
+    q = delete(WebSession).where(WebSession.account_id == account_id)
+    if token:
+        q = q.where(WebSession.token_hash != _digest(token))
+    return int(getattr(session.execute(q), "rowcount", 0) or 0)
+
+
 def account_sessions(session: Session, account_id: int, token: str | None) -> list[SessionInfo]:
     """The account's live sessions, newest first; `current` marks this browser's."""
     digest = _digest(token) if token else ""

@@ -62,7 +62,7 @@ def login_form(request: Request, db: DbSession, next: str | None = None) -> Resp
     return render(request, "auth/login.html", None, {"next": safe_next(next), "error": None})
 
 
-@router.post("/login")
+@router.post("/login", name="login:submit")
 def login(
     request: Request,
     db: DbSession,
@@ -116,7 +116,7 @@ def setup_form(request: Request, db: DbSession, token: str = "") -> Response:
     return render(request, "auth/setup.html", None, {"token": token, "error": None, "name": ""})
 
 
-@router.post("/setup")
+@router.post("/setup", name="setup:submit")
 def setup(
     request: Request,
     db: DbSession,
@@ -169,3 +169,9 @@ def preferences(
                 secure=request.url.scheme == "https",
             )
     return response
+
+
+# The account page's routes are served with these (web/app.py includes this router).
+from usage_tracker.web.routes.accounts.account import router as _account_router  # noqa: E402
+
+router.include_router(_account_router)
