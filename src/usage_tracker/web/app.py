@@ -25,7 +25,7 @@ from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
-from usage_tracker.web.frame import ActionRefused, back_to, error_page, flash, flash_redirect
+from usage_tracker.web.frame import error_page
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import account, auth
 from usage_tracker.web.routes.governance import api as governance_api
@@ -166,12 +166,8 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """JSON for API clients; for a browser an HTML page in the dashboard frame (navigation
-    included) that says what went wrong. An action OpenAI or the key refused goes back to its
-    page with the reason as a flash."""
+    included) that says what went wrong."""
     assert isinstance(exc, StarletteHTTPException)
-    back = back_to(request) if isinstance(exc, ActionRefused) else None
-    if back and request.method == "POST" and not _wants_json(request):
-        return flash_redirect(request, back, flash("error", "%(message)s", message=exc.detail))
     if _wants_json(request) or exc.status_code < 400:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers

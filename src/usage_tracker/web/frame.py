@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -118,30 +118,5 @@ def flash_redirect(request: Request, url: str, *messages: Flash) -> RedirectResp
 
 
 class ActionRefused(HTTPException):
-    """An action OpenAI or the stored key refused (rejected key, missing scope, no key): a
-    page's form gets the message as a flash on the page it came from; JSON callers and GET
-    pages get it as an error answer with this status."""
-
-
-# Where a refused POST goes back to: the page of its section (the POST's path prefix).
-_BACK = (
-    ("/governance/rate-limits", "/governance/rate-limits"),
-    ("/governance/projects", "/governance/projects"),
-    ("/governance/directory", "/governance/projects"),
-    ("/governance/keys", "/governance/keys"),
-    ("/governance/templates", "/governance/templates"),
-    ("/governance/operations", "/governance/operations"),
-    ("/members/invites", "/members/invites"),
-    ("/members/service-accounts", "/members/service-accounts"),
-    ("/members", "/members"),
-)
-
-
-def back_to(request: Request) -> str | None:
-    """The page a refused form goes back to, with its `org`; None outside these sections."""
-    path = request.url.path
-    for prefix, page in _BACK:
-        if path.startswith(prefix):
-            org = request.query_params.get("org")
-            return page + (f"?{urlencode({'org': org})}" if org else "")
-    return None
+    """An action OpenAI or the stored key refused (rejected key, missing scope, no key): the
+    error page (or JSON) with this status names the problem and what to do."""

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from usage_tracker.web.deps import session_viewer
-from usage_tracker.web.render import render
+from usage_tracker.web.frame import error_page
 from usage_tracker.web.security import CSRF_HEADER
 
 UPLOAD_PATHS = frozenset({"/data/upload"})
@@ -148,8 +148,7 @@ async def _answer(request: Request, exc: Refused, send: Send) -> None:
         response = RedirectResponse("/login?next=%2Fdata", status_code=303)
     else:
         viewer = getattr(request.state, "viewer", None)
-        ctx = {"status": exc.status, "detail": exc.detail}
-        response = render(request, "error.html", viewer, ctx, status_code=exc.status)
+        response = await asyncio.to_thread(error_page, request, viewer, exc.status, exc.detail)
     response.headers["connection"] = "close"
 
     async def no_body() -> Message:
