@@ -1,6 +1,7 @@
 """`make bench`: generate (once) two large synthetic organizations, import them, time it all.
 
     python -m benchmarks.run [--days N] [--projects N] [--users N] [--runs N] [--postgres URL]
+    python -m benchmarks.run --load [--clients N] [--seconds S]    # benchmarks.load instead
 
 The datasets (cached in --data-dir): the bench year (hourly usage + daily project × line item
 costs) and the user-cost year (a year of the dashboard's cost export grouped by user, as a JSON
@@ -278,6 +279,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--load" in argv:  # `make bench BENCH_ARGS='--load [--clients N] [--seconds S]'`
+        from benchmarks import load
+
+        return load.main([a for a in argv if a != "--load"])
     args = parse_args(argv)
     params = Params(args.days, args.projects, args.users, args.seed, args.per_hour)
     t0 = time.perf_counter()

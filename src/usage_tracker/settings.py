@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=None,
         description="Key from which the at-rest encryption key for stored admin keys is derived.",
     )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="Where the generated at-rest key lives (default <data_dir>/secret.key); "
+        "keep it outside the data directory to back the two up apart.",
+    )
     openai_admin_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("OPENAI_ADMIN_KEY", "USAGE_TRACKER_OPENAI_ADMIN_KEY"),

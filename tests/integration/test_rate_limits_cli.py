@@ -271,3 +271,23 @@ def test_keys_list_and_revoke_with_confirmation(world: Connected, cli_env: dict[
         cli_env, "audit", "list", "--org", "acme", "--action", "api_key.delete", "--format", "json"
     )
     assert sorted(e["target_id"].split("/")[1] for e in json.loads(out)) == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("max_tokens_per_1_minute=-5", "nothing was sent"),
+        ("max_tokens_per_1_minute=lots", "is not a whole number"),
+        ("max_tokens_per_1_minute=99999999999999999999999", "larger than the largest limit"),
+    ],
+)
+def test_ratelimits_set_refuses_a_value_that_is_not_a_limit_before_any_call(
+    world: Connected, cli_env: dict[str, str], value: str, message: str
+) -> None:
+    p0 = world.org.projects[0].id
+    model = next(r.model for r in world.org.rate_limits if r.project_id == p0)
+    calls = len(world.fake.calls())
+    args = ("ratelimits", "set", "--org", "acme", "--project", p0, "--model", model, value)
+    code, _, err = run(cli_env, *args)
+    assert code == 1 and message in " ".join(err.split())
+    assert len(world.fake.calls()) == calls

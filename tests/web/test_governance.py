@@ -112,6 +112,31 @@ def test_edit_one_limit_goes_to_openai_and_the_result_page(
     assert 'data-op-status="succeeded"' in result.text and "req_fake" in result.text
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("lots", "is not a whole number"),
+        ("-5", "cannot be negative"),
+        ("1e9", "is not a whole number"),
+        ("99999999999999999999999", "larger than the largest limit"),
+        ("١٢٣", "is not a whole number"),
+    ],
+)
+def test_a_limit_that_is_not_a_limit_is_named_and_nothing_is_sent(
+    world: Connected, admin: TestClient, typed: str, message: str
+) -> None:
+    refresh(admin)
+    p1 = world.org.projects[1].id
+    limit = next(r for r in world.org.rate_limits if r.project_id == p1)
+    before = dict(limit.limits)
+    sent = len(world.fake.calls(method="POST"))
+    url = f"/governance/rate-limits/{p1}/{limit.id}?org=acme"
+    r = post(admin, url, {"max_tokens_per_1_minute": typed, "max_requests_per_1_minute": "7"})
+    assert r.status_code == 422 and message in r.text and "Nothing was sent to OpenAI" in r.text
+    assert f'value="{typed}"' in r.text  # what was typed is kept for correction
+    assert len(world.fake.calls(method="POST")) == sent and limit.limits == before
+
+
 def test_disable_preview_confirm_restore_and_audit(
     world: Connected, admin: TestClient, session_factory: sessionmaker[Session]
 ) -> None:

@@ -134,3 +134,47 @@ def test_command(slug: str | None = typer.Argument(None, help="Default: the defa
         raise fail("the admin key could not be checked; see above")
     notes = "".join(f"; {r.family}: {_NOTES[r.outcome]}" for r in results if not r.ok)
     console.print(f"The admin key has every permission the tracker needs{notes}.", highlight=False)
+
+
+@app.command("rekey")
+def rekey_command(
+    new_secret_stdin: bool = typer.Option(
+        False,
+        "--new-secret-stdin",
+        help="Derive the new key from a new USAGE_TRACKER_SECRET_KEY value read from stdin.",
+    ),
+    forget_unreadable: bool = typer.Option(
+        False,
+        "--forget-unreadable",
+        help="Drop secrets the current key cannot read (admin keys are then added again).",
+    ),
+) -> None:
+    """Re-encrypt every stored secret (admin keys, channel URLs and secrets) under a new key."""
+    from usage_tracker.services.orgs.rekey import discard_pending, install_key_file, rekey
+    from usage_tracker.services.orgs.secret_key import SecretKeyError
+
+    ctx = get_context()
+    secret = sys.stdin.readline().strip() if new_secret_stdin else None
+    if new_secret_stdin and not secret:
+        raise fail("the new secret is empty; give it on the first line of standard input")
+    result = None
+    try:
+        with ctx.session_factory.begin() as session:
+            result = rekey(
+                session, ctx.settings, new_secret=secret, forget_unreadable=forget_unreadable
+            )
+    except SecretKeyError as exc:
+        if result is not None:
+            discard_pending(result)
+        raise fail(str(exc)) from exc
+    installed = install_key_file(ctx.settings, result)
+    console.print(f"Re-encrypted {result.resealed} stored secret(s).", highlight=False)
+    for what in result.forgotten:
+        console.print(f"Dropped {what} (it could not be read).", highlight=False)
+    if result.disabled_channels:
+        ids = ", ".join(str(i) for i in result.disabled_channels)
+        console.print(f"Disabled channel(s) {ids}: add them again with `channels add`.")
+    if installed is not None:
+        console.print(f"New key file: {installed} (the old one is kept as {installed}.old).")
+    else:
+        console.print("Now set USAGE_TRACKER_SECRET_KEY to the new value everywhere it runs.")

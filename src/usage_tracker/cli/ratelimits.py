@@ -22,7 +22,7 @@ from usage_tracker.cli.governance_common import (
 )
 from usage_tracker.cli.ratelimit_templates import app as templates_app
 from usage_tracker.cli.render import FORMAT, Format, emit, print_data
-from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS, parse_rate_limit
 from usage_tracker.services.governance import bulk, bulk_operations
 from usage_tracker.services.governance.drift import template_drift
 from usage_tracker.services.governance.project_disable import disable_project, restore_project
@@ -134,11 +134,14 @@ def set_command(
     changes: dict[str, int] = {}
     for value in values:
         name, _, number = value.partition("=")
-        if name not in RATE_LIMIT_FIELDS or not number.isdigit():
+        if name not in RATE_LIMIT_FIELDS or not number:
             raise fail(
                 f"{value!r}: give FIELD=VALUE with FIELD one of {', '.join(RATE_LIMIT_FIELDS)}"
             )
-        changes[name] = int(number)
+        try:
+            changes[name] = parse_rate_limit(name, number)
+        except ValueError as exc:
+            raise fail(f"{exc}; nothing was sent") from None
     with org_session(org) as (session, o):
         client = client_for(session, o)
         api(lambda: refresh_rate_limits(session, client, o.id, [project]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from usage_tracker.cli.context import console, get_context
+from usage_tracker.cli.context import console, fail, get_context
 
 
 def serve_command(
@@ -27,6 +29,7 @@ def serve_command(
 
     ctx = get_context()
     settings, factory = ctx.settings, ctx.session_factory  # migrates before the app reads
+    _check_secrets(factory, settings)
     hook = SyncHook(status=sync_status_rows, run=lambda sf, org: sync_now(sf, settings, org))
     app = create_app(settings, sync=hook)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
@@ -54,6 +57,26 @@ def serve_command(
         )
     finally:
         stop()
+
+
+def _check_secrets(factory: Any, settings: Any) -> None:
+    """Refuse to start when stored secrets cannot be read (the key file missing, corrupted or
+    rotated): a message saying what to do, never a key silently replaced. Slack URLs stored in
+    clear by an older version are sealed on the way."""
+    from usage_tracker.services.orgs.credentials import CredentialError
+    from usage_tracker.services.orgs.secret_key import check_key
+    from usage_tracker.services.spend.channels import seal_slack_urls
+
+    with factory() as session:
+        check = check_key(session, settings)
+        if check.problem:
+            raise fail(f"cannot start: {check.problem}")
+        try:
+            if sealed := seal_slack_urls(session, settings):
+                console.print(f"Sealed {sealed} Slack webhook URL(s) stored in clear.")
+            session.commit()
+        except CredentialError as exc:
+            raise fail(f"cannot start: {exc}") from exc
 
 
 if __name__ == "__main__":

@@ -81,6 +81,24 @@ RATE_LIMIT_FIELDS = (
     "max_requests_per_1_day",
     "batch_1_day_max_input_tokens",
 )
+# The largest limit the tracker sends: the largest integer JSON carries exactly (2^53 − 1).
+MAX_RATE_LIMIT = 2**53 - 1
+
+
+def parse_rate_limit(name: str, raw: object) -> int:
+    """A limit value typed by a person ("1,500" or 1500) as an int, or ValueError saying what
+    is wrong with it (not a whole number, negative, larger than MAX_RATE_LIMIT)."""
+    if name not in RATE_LIMIT_FIELDS:
+        raise ValueError(f"unknown limit field {name!r}; one of {', '.join(RATE_LIMIT_FIELDS)}")
+    text = str(raw).strip().replace(",", "").replace("_", "")
+    if isinstance(raw, bool) or not text.lstrip("-").isdigit() or not text.isascii():
+        raise ValueError(f"{name}: {str(raw)[:40]!r} is not a whole number")
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"{name}: a limit cannot be negative (got {value})")
+    if value > MAX_RATE_LIMIT:
+        raise ValueError(f"{name}: {value} is larger than the largest limit, {MAX_RATE_LIMIT}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

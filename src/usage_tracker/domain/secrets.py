@@ -24,3 +24,21 @@ def mask_url(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)
     user = (parts.username or "") + ":***"
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
+
+
+def redact_url(url: str) -> str:
+    """A URL that is a credential (a Slack webhook) shown by where it goes only:
+    `https://hooks.slack.com/services/…`."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "…"
+    first = parts.path.strip("/").split("/", 1)[0]
+    return f"{parts.scheme}://{parts.hostname}/" + (f"{first}/…" if first else "…")
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """`text` with every occurrence of each secret (a URL, a key) replaced by its redaction."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, redact_url(secret) if "://" in secret else "…")
+    return text

@@ -27,7 +27,7 @@ from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
 from usage_tracker.web.frame import error_page
 from usage_tracker.web.routes import docs, metrics
-from usage_tracker.web.routes.accounts import auth
+from usage_tracker.web.routes.accounts import account, auth
 from usage_tracker.web.routes.governance import api as governance_api
 from usage_tracker.web.routes.governance import apply as governance_apply
 from usage_tracker.web.routes.governance import audit as governance_audit
@@ -48,6 +48,7 @@ from usage_tracker.web.security import (
     verify_csrf,
 )
 from usage_tracker.web.sync_hook import SyncHook
+from usage_tracker.web.upload_guard import UploadGuard
 
 DESCRIPTION = (
     "Read-only JSON for every dashboard view. Authenticate with a browser session or "
@@ -93,6 +94,7 @@ def create_app(
     for router in (
         assets.router,
         auth.router,
+        account.router,
         api.router,
         docs.router,
         exports.router,
@@ -118,6 +120,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(UploadGuard)  # innermost: sees the session, runs before any body is read
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Account
 from usage_tracker.services.accounts.api_tokens import verify_token
+from usage_tracker.services.accounts.sessions import session_account
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,14 @@ DbSession = Annotated[Session, Depends(get_db)]
 
 
 def session_viewer(request: Request, db: Session) -> Viewer | None:
+    """The signed-in account of this browser: its cookie's token names a live session row."""
     data = request.scope.get("session", {})
-    account_id = data.get("aid")
-    if account_id is None:
+    token = data.get("sid")
+    if token is None:
         return None
-    account = db.get(Account, account_id)
-    if account is None or account.disabled or account.session_epoch != data.get("ep"):
-        data.pop("aid", None)
-        data.pop("ep", None)
+    account = session_account(db, token)
+    if account is None:
+        data.pop("sid", None)
         return None
     return Viewer(
         name=account.name,

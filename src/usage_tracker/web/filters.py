@@ -16,15 +16,29 @@ from usage_tracker.services.reports.totals import ReportQuery
 RANGES = ("7d", "30d", "this_month", "last_month", "custom")
 FILTER_KEYS = ("org", "project", "user", "model", "api_key")
 MAX_DAYS = 3700
+# The days a URL may name: the ledger's buckets are Unix times, and a day near year 9999 would
+# overflow the date arithmetic of a view (the day after, the period before).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
-def _parse_day(value: str | None, name: str) -> date | None:
+def check_day(day: date, name: str) -> date:
+    """`day` when a view can use it, else a 422 naming the allowed span."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        detail = f"{name} must be between {FIRST_DAY} and {LAST_DAY}"
+        raise HTTPException(status_code=422, detail=detail)
+    return day
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    """A YYYY-MM-DD query parameter (None when empty), or a 422 that says what is wrong."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=f"{name} must be YYYY-MM-DD") from exc
+    return check_day(day, name)
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,8 @@ def preset(name: str, today: date) -> tuple[date, date]:
 def parse_filters(params: QueryParams, today: date) -> ViewFilters:
     """Filters from the URL; presets and an open-ended custom range end today."""
     anchor = today
-    since = _parse_day(params.get("since"), "since")
-    until = _parse_day(params.get("until"), "until")
+    since = parse_day(params.get("since"), "since")
+    until = parse_day(params.get("until"), "until")
     name = params.get("range") or ("custom" if since or until else "30d")
     if name not in RANGES:
         raise HTTPException(status_code=422, detail=f"range must be one of {', '.join(RANGES)}")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
@@ -115,3 +115,8 @@ def flash_redirect(request: Request, url: str, *messages: Flash) -> RedirectResp
     if messages:
         request.scope["session"][FLASH_KEY] = [list(m) for m in messages]
     return RedirectResponse(url, status_code=303)
+
+
+class ActionRefused(HTTPException):
+    """An action OpenAI or the stored key refused (rejected key, missing scope, no key): the
+    error page (or JSON) with this status names the problem and what to do."""

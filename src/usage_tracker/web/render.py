@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -42,6 +43,22 @@ def environment(lang: str) -> Environment:
     return env
 
 
+def path_for(request: Request, name: str, /, **params: Any) -> str:
+    """The path of route `name` with every parameter percent-encoded, so a stored id holding
+    `/`, `?`, `#` or `%` still makes a working link (routes that take such ids use `:path`)."""
+    quoted = {k: quote(str(v), safe="") for k, v in params.items()}
+    return str(request.app.url_path_for(name, **quoted))
+
+
+def url_builder(request: Request) -> Any:
+    """`url_for` for templates (see `path_for`)."""
+
+    def url_for(name: str, /, **params: Any) -> str:
+        return path_for(request, name, **params)
+
+    return url_for
+
+
 def gettext_for(lang: str) -> Any:
     return translations(lang).gettext
 
@@ -62,7 +79,7 @@ def page_context(request: Request, viewer: Viewer | None) -> dict[str, Any]:
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "asset": request.app.state.assets.url,
-        "url_for": request.app.url_path_for,
+        "url_for": url_builder(request),
         "path": request.url.path,
     }
 

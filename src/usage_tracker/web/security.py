@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from usage_tracker.db.files import create_private_file
 from usage_tracker.settings import Settings
 
 SESSION_COOKIE = "ut_session"
@@ -41,10 +42,7 @@ def session_secret(settings: Settings) -> str:
     if settings.secret_key is not None:
         return "session:" + settings.secret_key.get_secret_value()
     path = Path(settings.data_dir) / "web-session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    create_private_file(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
 
 
@@ -143,5 +141,5 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             given = value if isinstance(value, str) else None
-    if not given or not hmac.compare_digest(given, expected):
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="CSRF token missing or invalid")

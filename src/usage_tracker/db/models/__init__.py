@@ -39,6 +39,7 @@ from usage_tracker.db.models.team import Team
 from usage_tracker.db.models.team_member import TeamMember
 from usage_tracker.db.models.usage_dims import UsageDims
 from usage_tracker.db.models.usage_record import UsageRecord
+from usage_tracker.db.models.web_session import WebSession
 
 __all__ = [
     "Account",
@@ -82,4 +83,5 @@ __all__ = [
     "UsageDims",
     "UsageRecord",
     "UsageRollup",
+    "WebSession",
 ]

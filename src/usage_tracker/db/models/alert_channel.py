@@ -17,5 +17,7 @@ class AlertChannel(Base):
     kind: Mapped[str] = mapped_column(String(16))  # email | slack | webhook
     target: Mapped[str] = mapped_column(Text)  # URL, or comma-separated addresses
     secret_ciphertext: Mapped[str | None] = mapped_column(Text)  # webhook signing secret
+    # A Slack webhook URL is a credential: sealed here, `target` shows only where it goes.
+    target_ciphertext: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

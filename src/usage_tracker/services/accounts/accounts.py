@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, literal, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.base import utcnow
-from usage_tracker.db.models import Account, LoginThrottle
+from usage_tracker.db.base import UTCDateTime, utcnow
+from usage_tracker.db.models import Account, LoginThrottle, WebSession
 
 ROLES = ("viewer", "admin")
 THEMES = ("light", "dark", "system")
@@ -117,6 +118,7 @@ def set_disabled(session: Session, name: str, disabled: bool = True) -> Account:
     account = _require(session, name)
     account.disabled = disabled
     account.session_epoch += 1
+    session.execute(delete(WebSession).where(WebSession.account_id == account.id))
     return account
 
 
@@ -125,6 +127,7 @@ def reset_password(session: Session, name: str, password: str) -> Account:
     account = _require(session, name)
     account.password_hash = hash_password(password)
     account.session_epoch += 1
+    session.execute(delete(WebSession).where(WebSession.account_id == account.id))
     return account
 
 
@@ -173,35 +176,87 @@ def _throttle_rows(session: Session, keys: list[str]) -> list[LoginThrottle]:
     return list(session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))))
 
 
-def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
-    for row in _throttle_rows(session, keys):
-        if row.locked_until is not None and row.locked_until > now:
-            raise LoginThrottled(max(1, int((row.locked_until - now).total_seconds())))
+def _ensure_rows(session: Session, keys: list[str], now: datetime) -> None:
+    """A throttle row per key, created without a unique-constraint race (ON CONFLICT DO
+    NOTHING on SQLite and PostgreSQL alike)."""
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    values = [{"key": k, "failures": 0, "window_started_at": now} for k in keys]
+    session.execute(dialect.insert(LoginThrottle).values(values).on_conflict_do_nothing())
 
 
-def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
-    existing = {row.key: row for row in _throttle_rows(session, keys)}
-    for key in keys:
-        row = existing.get(key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        if now - row.window_started_at > WINDOW:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= MAX_FAILURES:
-            row.locked_until = now + LOCKOUT
+def _reserve(session: Session, key: str, now: datetime) -> bool:
+    """Count one attempt against `key` before the password is checked, in one UPDATE that
+    also decides: False when the key is locked (or its window is full). Concurrent sign-ins
+    serialize on the row, so at most MAX_FAILURES of them get checked."""
+    row = LoginThrottle
+    stale = row.window_started_at <= now - WINDOW
+    failures = case((stale, 1), else_=row.failures + 1)
+    stamp = literal(now, UTCDateTime())
+    result = session.execute(
+        update(row)
+        .where(row.key == key)
+        .where(or_(row.locked_until.is_(None), row.locked_until <= now))
+        .where(or_(stale, row.failures < MAX_FAILURES))
+        .values(
+            failures=failures,
+            window_started_at=case((stale, stamp), else_=row.window_started_at),
+            locked_until=case(
+                (failures >= MAX_FAILURES, literal(now + LOCKOUT, UTCDateTime())), else_=null()
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _retry_after(session: Session, keys: list[str], now: datetime) -> int:
+    ends = [r.locked_until for r in _throttle_rows(session, keys) if r.locked_until is not None]
+    later = [e for e in ends if e > now]
+    return max(1, int((max(later) - now).total_seconds())) if later else 1
+
+
+def _reserve_attempt(session: Session, keys: list[str], now: datetime) -> None:
+    """Count the attempt on every key before the slow password check. The rows stay locked
+    (PostgreSQL row locks, SQLite's write lock) until the caller commits, so concurrent
+    attempts on a key take turns and each sees the previous count. Raises LoginThrottled,
+    counting nothing, when any key is locked."""
+    _ensure_rows(session, keys, now)
+    savepoint = session.begin_nested()
+    if all(_reserve(session, key, now) for key in keys):
+        savepoint.commit()
+        return
+    savepoint.rollback()
+    raise LoginThrottled(_retry_after(session, keys, now))
+
+
+def _undo_attempt(session: Session, keys: list[str], now: datetime) -> None:
+    """A successful sign-in: the name's count starts again; the address gives back the one
+    attempt it was charged (and is unlocked if that brings it under the limit)."""
+    name_key, address_keys = keys[0], keys[1:]
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == name_key))
+    row = LoginThrottle
+    session.execute(
+        update(row)
+        .where(row.key.in_(address_keys), row.failures > 0)
+        .values(
+            failures=row.failures - 1,
+            locked_until=case((row.failures - 1 < MAX_FAILURES, null()), else_=row.locked_until),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def authenticate(session: Session, name: str, password: str, client: str) -> Account | None:
     """The account when name and password match and it is enabled; None otherwise.
 
-    Raises LoginThrottled while the name or the client address is locked out. The caller
-    commits the session either way, so failures are counted.
+    Raises LoginThrottled while the name or the client address is locked out. Each attempt
+    is counted before its password is checked, with the throttle rows locked until the caller
+    commits (which it does either way), so concurrent wrong passwords cannot get past the
+    limit; a success gives its attempt back.
     """
     now = utcnow()
     keys = [f"name:{name.strip().lower()}"[:200], f"ip:{client}"[:200]]
-    _check_throttle(session, keys, now)
+    _reserve_attempt(session, keys, now)
     account = get_account(session, name.strip())
     try:
         _hasher.verify(account.password_hash if account else _dummy_hash(), password)
@@ -209,11 +264,9 @@ def authenticate(session: Session, name: str, password: str, client: str) -> Acc
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or account is None:
-        _record_failure(session, keys, now)
         return None
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    for row in _throttle_rows(session, keys[:1]):
-        session.delete(row)
+    _undo_attempt(session, keys, now)
     account.last_login_at = now
     return account

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import BulkOperation, Project, RateLimitSnapshot
 from usage_tracker.db.queries import stored_rate_limits
-from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS, parse_rate_limit
 from usage_tracker.openai_admin import list_projects, list_rate_limits
 from usage_tracker.services.governance import bulk
 from usage_tracker.services.governance.bulk_operations import UPDATE, PlannedItem, create_operation
@@ -181,6 +181,7 @@ def edit_rate_limit(
         raise ValueError(
             f"give one or more of {', '.join(RATE_LIMIT_FIELDS)} (got {sorted(changes)})"
         )
+    changes = {name: parse_rate_limit(name, value) for name, value in changes.items()}
     current = {c["id"]: c for c in current_limits(session, client, organization_id, project_id)}
     if rate_limit_id not in current:
         raise LookupError(f"project {project_id} has no rate limit {rate_limit_id}")

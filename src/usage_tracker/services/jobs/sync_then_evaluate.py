@@ -14,8 +14,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import httpx2
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from usage_tracker.db.engine import busy_message, is_busy
 from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
 from usage_tracker.services.members.invites import refresh_invites
 from usage_tracker.services.members.roster import refresh_access
@@ -109,8 +111,28 @@ def evaluate_budgets_after_sync(
 def sync_now(
     factory: sessionmaker[Session], settings: Settings, org: str, trigger: str = "web"
 ) -> str:
-    """Run a sync and return its message; raise SyncError when any stream failed (web hook)."""
-    result = sync_organization(factory, settings, org, trigger=trigger)
+    """Run a sync and return its message (the web hook). Raises CredentialError (no usable
+    key), LeaseHeld (another sync runs) or SyncError with a one-line message that says what
+    to do (streams failed, a rejected key, the database busy past its timeout)."""
+    try:
+        result = sync_organization(factory, settings, org, trigger=trigger)
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        raise SyncError(busy_message()) from exc
     if not result.ok:
-        raise SyncError(result.message)
+        raise SyncError(_failed(result, org))
     return result.message
+
+
+def _failed(result: SyncResult, org: str) -> str:
+    """One line: the first failure in full, how many streams failed, what to do."""
+    first = result.errors[0] if result.errors else None
+    said = f"{first.name}: {first.error}" if first else result.message
+    count = f"{len(result.errors)} of {len(result.streams)} streams failed"
+    if "admin key was rejected" in said:
+        return (
+            f"OpenAI rejected the admin key of {org!r} ({count}; {said}). Store a working key "
+            f"with `usage-tracker orgs add {org} --key-stdin`, then sync again."
+        )
+    return f"the sync of {org!r} did not finish ({count}; first: {said})"

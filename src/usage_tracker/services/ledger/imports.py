@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.db.engine import transaction
+from usage_tracker.db.engine import busy_message, is_busy, transaction
 from usage_tracker.db.models import ImportRun
 from usage_tracker.domain.endpoints import BUCKET_SECONDS, COSTS, width_for_seconds
 from usage_tracker.domain.records import Bucket, Member, RecordSetKey
@@ -140,6 +141,10 @@ def _import_once(
             )
     except ParseError as exc:
         raise ImportFailed(_what_is_wrong(exc, detected)) from exc
+    except OperationalError as exc:
+        if is_busy(exc):  # behind a long import or sync (SQLite): a message, nothing written
+            raise ImportFailed(f"{name}: {busy_message()}") from exc
+        raise
 
 
 def _duplicate(name: str, previous: ImportRun) -> ImportResult:

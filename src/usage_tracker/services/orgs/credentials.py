@@ -1,87 +1,51 @@
 """Organizations' admin keys: encrypted at rest, shown only redacted, resolved for a sync.
 
-The encryption key is derived (HKDF-SHA256) from ``USAGE_TRACKER_SECRET_KEY`` when it is set;
-otherwise a random key is generated once into ``<data_dir>/secret.key`` (mode 0600). Stored keys
-are Fernet tokens. One organization can also come from ``OPENAI_ADMIN_KEY`` (and
+The at-rest key and its rules live in `secret_key` (created once, never silently replaced).
+Stored keys are Fernet tokens. One organization can also come from ``OPENAI_ADMIN_KEY`` (and
 ``OPENAI_BASE_URL``) without being added: the one named by ``USAGE_TRACKER_DEFAULT_ORG``.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import os
-import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Credential, Organization
 from usage_tracker.domain.secrets import redact_key
 from usage_tracker.services.orgs.organizations import ensure_organization, get_organization
+from usage_tracker.services.orgs.secret_key import (
+    KEY_FILE,
+    SecretKeyError,
+    key_file,
+    seal,
+    unseal,
+)
 from usage_tracker.settings import Settings
 
 log = logging.getLogger(__name__)
-
-KEY_FILE = "secret.key"
-_SALT = b"openai-usage-tracker/credentials"
-_INFO = b"admin-keys/fernet/v1"
+__all__ = ["KEY_FILE", "Connection", "CredentialError", "key_file"]
 
 
 class CredentialError(Exception):
     """A stored key cannot be used (missing, or not decryptable with this installation's key)."""
 
 
-def key_file(settings: Settings) -> Path:
-    return settings.data_dir / KEY_FILE
-
-
-def _file_key(path: Path) -> bytes:
-    """The generated key file's key, created with mode 0600 on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it a moment ago
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(Fernet.generate_key())
-            log.info("generated the at-rest encryption key file %s (mode 0600)", path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(path, 0o600)
-        log.warning("%s was readable by others (mode %o); set it to 0600", path, mode)
-    return path.read_bytes().strip()
-
-
-def fernet(settings: Settings) -> Fernet:
-    """The cipher for stored admin keys of this installation."""
-    if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        secret = settings.secret_key.get_secret_value().encode()
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(secret)
-        return Fernet(base64.urlsafe_b64encode(derived))
-    return Fernet(_file_key(key_file(settings)))
-
-
-def encrypt_key(settings: Settings, api_key: str) -> str:
-    return fernet(settings).encrypt(api_key.encode()).decode("ascii")
-
-
-def decrypt_key(settings: Settings, ciphertext: str, slug: str) -> str:
+def encrypt_key(settings: Settings, api_key: str, session: Session) -> str:
+    """Seal a secret for storage (may create the key file on the very first secret)."""
     try:
-        return fernet(settings).decrypt(ciphertext.encode("ascii")).decode()
-    except InvalidToken:
-        raise CredentialError(
-            f"the stored admin key of {slug!r} cannot be decrypted: USAGE_TRACKER_SECRET_KEY or "
-            f"{KEY_FILE} changed since it was added — add the key again with "
-            f"`usage-tracker orgs add {slug} --key-stdin`"
-        ) from None
+        return seal(settings, session, api_key)
+    except SecretKeyError as exc:
+        raise CredentialError(str(exc)) from None
+
+
+def decrypt_key(settings: Settings, ciphertext: str, what: str) -> str:
+    try:
+        return unseal(settings, ciphertext, what)
+    except SecretKeyError as exc:
+        raise CredentialError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -120,6 +84,7 @@ def add_organization(
     api_key = api_key.strip()
     if not api_key:
         raise CredentialError("the admin key is empty")
+    ciphertext = encrypt_key(settings, api_key, session)  # before any row is pending
     org = ensure_organization(session, slug, name)
     if name:
         org.name = name
@@ -127,7 +92,7 @@ def add_organization(
     if row is None:
         row = Credential(organization_id=org.id)
         session.add(row)
-    row.key_ciphertext = encrypt_key(settings, api_key)
+    row.key_ciphertext = ciphertext
     row.key_hint = redact_key(api_key)[:32]
     row.base_url = base_url or None
     session.flush()
@@ -160,7 +125,7 @@ def connection_for(session: Session, settings: Settings, slug: str) -> Connectio
         select(Credential).join(Organization).where(Organization.slug == slug)
     ).scalar_one_or_none()
     if row is not None:
-        key = decrypt_key(settings, row.key_ciphertext, slug)
+        key = decrypt_key(settings, row.key_ciphertext, f"the stored admin key of {slug!r}")
         return Connection(slug, key, row.base_url or settings.openai_base_url, "stored")
     env = _env_connection(settings)
     if env is not None and env.slug == slug:

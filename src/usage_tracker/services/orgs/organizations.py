@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import Organization
 from usage_tracker.services.kit.errors import NotFound
 
@@ -32,13 +34,21 @@ def validate_slug(slug: str) -> str:
 
 
 def ensure_organization(session: Session, slug: str, name: str | None = None) -> Organization:
-    """The organization with this slug, created on first use."""
+    """The organization with this slug, created on first use. Two imports creating the same
+    new organization at once both get it: INSERT … ON CONFLICT DO NOTHING, then read (the
+    second waits for the first's row instead of failing on the unique slug)."""
     slug = validate_slug(slug)
     org = session.scalar(select(Organization).where(Organization.slug == slug))
-    if org is None:
-        org = Organization(slug=slug, name=name or slug)
-        session.add(org)
-        session.flush()
+    if org is not None:
+        return org
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    session.execute(
+        dialect.insert(Organization)
+        .values(slug=slug, name=name or slug, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["slug"])
+    )
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    assert org is not None
     return org
 
 

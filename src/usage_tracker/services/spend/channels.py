@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import AlertChannel
+from usage_tracker.domain.secrets import redact_url, scrub
 from usage_tracker.services.orgs.credentials import decrypt_key, encrypt_key
 from usage_tracker.settings import Settings
 
@@ -64,7 +65,7 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, max_age: in
     """What a receiver does: constant-time compare, and refuse stale timestamps."""
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > max_age:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode())
 
 
 def _check_url(url: str) -> str:
@@ -98,8 +99,9 @@ def add_channel(
         raise ChannelError("--secret is for generic webhooks")
     row = AlertChannel(
         kind=kind,
-        target=target,
-        secret_ciphertext=encrypt_key(settings, secret) if secret else None,
+        target=redact_url(target) if kind == "slack" else target,
+        target_ciphertext=encrypt_key(settings, target, session) if kind == "slack" else None,
+        secret_ciphertext=encrypt_key(settings, secret, session) if secret else None,
     )
     session.add(row)
     session.flush()
@@ -125,10 +127,34 @@ def remove_channel(session: Session, channel_id: int) -> None:
     session.flush()
 
 
+def seal_slack_urls(session: Session, settings: Settings) -> int:
+    """Seal Slack URLs stored in clear by an older version; returns how many were sealed."""
+    rows = session.scalars(
+        select(AlertChannel).where(
+            AlertChannel.kind == "slack", AlertChannel.target_ciphertext.is_(None)
+        )
+    )
+    sealed = 0
+    for row in rows:
+        if "://" in row.target and not row.target.endswith("…"):
+            row.target_ciphertext = encrypt_key(settings, row.target, session)
+            row.target = redact_url(row.target)
+            sealed += 1
+    session.flush()
+    return sealed
+
+
+def _url(channel: AlertChannel, settings: Settings) -> str:
+    """Where a channel posts: a Slack URL unsealed, other URLs as stored."""
+    if channel.target_ciphertext:
+        return decrypt_key(settings, channel.target_ciphertext, f"the URL of channel {channel.id}")
+    return channel.target
+
+
 def channel_json(c: AlertChannel) -> dict[str, Any]:
     target = c.target
     if c.kind == "slack":  # the URL is the credential: show only where it goes
-        target = _check_url(target).rsplit("/", 2)[0] + "/…"
+        target = redact_url(target)
     return {
         "id": c.id,
         "kind": c.kind,
@@ -140,11 +166,13 @@ def channel_json(c: AlertChannel) -> dict[str, Any]:
 
 def deliver(channel: AlertChannel, alert: Alert, settings: Settings) -> Delivery:
     """Send one alert on one channel; failures are reported, never raised."""
+    url = ""
     try:
         if channel.kind == "email":
             detail = _send_email(channel.target.split(","), alert, settings)
         elif channel.kind == "slack":
-            detail = _post(channel.target, {"text": f"*{alert.subject}*\n{alert.text}"}, {})
+            url = _url(channel, settings)
+            detail = _post(url, {"text": f"*{alert.subject}*\n{alert.text}"}, {})
         else:
             body = json.dumps(
                 {"subject": alert.subject, "text": alert.text, **alert.payload}, sort_keys=True
@@ -155,10 +183,12 @@ def deliver(channel: AlertChannel, alert: Alert, settings: Settings) -> Delivery
                 stamp = str(int(time.time()))
                 headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign(secret, stamp, body)}
             detail = _post(channel.target, body, headers)
-    except (OSError, httpx2.HTTPError, smtplib.SMTPException, ChannelError) as exc:
-        return Delivery(channel.id, channel.kind, False, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a broken channel must not stop the other channels
-        return Delivery(channel.id, channel.kind, False, f"{type(exc).__name__}: {exc}")
+        # A Slack URL is a credential: never in a delivery message, whatever raised.
+        message = (
+            scrub(f"{type(exc).__name__}: {exc}", url) if url else f"{type(exc).__name__}: {exc}"
+        )
+        return Delivery(channel.id, channel.kind, False, message)
     return Delivery(channel.id, channel.kind, True, detail)
 
 
@@ -171,7 +201,7 @@ def _post(url: str, body: dict[str, Any] | bytes, headers: dict[str, str]) -> st
         timeout=TIMEOUT_SECONDS,
     )
     if response.status_code >= 300:
-        raise ChannelError(f"{url} answered HTTP {response.status_code}")
+        raise ChannelError(f"{redact_url(url)} answered HTTP {response.status_code}")
     return f"HTTP {response.status_code}"
 
 

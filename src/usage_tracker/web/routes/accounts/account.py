@@ -6,10 +6,11 @@ person can cause says what to do and changes nothing."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from usage_tracker.services.accounts.accounts import (
@@ -24,6 +25,11 @@ from usage_tracker.services.accounts.api_tokens import (
     list_tokens,
     revoke_token_of,
 )
+from usage_tracker.services.accounts.sessions import (
+    account_sessions,
+    end_all_sessions,
+    end_other_sessions,
+)
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
 from usage_tracker.web.frame import flash, flash_redirect, frame_page
 
@@ -35,12 +41,15 @@ def account_page(
     status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     everyone = list_accounts(db) if viewer.is_admin else []
+    sid = request.scope["session"].get("sid")
     ctx = {
         "mine": list_tokens(db, created_by_id=viewer.account_id),
         "accounts": everyone,
         "all_tokens": list_tokens(db) if viewer.is_admin else [],
         "names": {a.id: a.name for a in everyone},
         "error": None, "created": None,
+        "sessions": account_sessions(db, viewer.account_id or 0, sid),
+        "session_hours": request.app.state.web_settings.session_hours,
     }  # fmt: skip
     return frame_page(
         request, viewer, db, "account/account.html", "account", ctx | (extra or {}),
@@ -70,9 +79,20 @@ def password(
     except AccountError as exc:
         db.rollback()
         return account_page(request, viewer, db, {"error": str(exc)}, 422)
+    end_other_sessions(db, changed.id, request.scope["session"].get("sid"))  # this one stays
     db.commit()
-    request.scope["session"]["ep"] = changed.session_epoch  # this session stays signed in
     return flash_redirect(request, "/account", flash("ok", "Your password was changed."))
+
+
+@router.post("/account/sign-out-everywhere", name="account:sign-out-everywhere")
+def sign_out_everywhere(request: Request, viewer: PageViewer, db: DbSession) -> Response:
+    """Ends every session of this account (other browsers, copied cookies) and this one."""
+    assert viewer.account_id is not None
+    end_all_sessions(db, viewer.account_id)
+    db.commit()
+    request.scope["session"].clear()
+    request.scope["session"]["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse("/login", status_code=303)
 
 
 @router.post("/account/tokens", name="account:token-create")

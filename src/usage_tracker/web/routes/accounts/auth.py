@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.accounts.accounts import (
@@ -20,6 +22,7 @@ from usage_tracker.services.accounts.accounts import (
     create_account,
     set_preferences,
 )
+from usage_tracker.services.accounts.sessions import end_session, start_session
 from usage_tracker.web.deps import DbSession, session_viewer
 from usage_tracker.web.i18n import LANG_COOKIE, LANGUAGES
 from usage_tracker.web.render import THEME_COOKIE, gettext_for, page_context, render
@@ -34,10 +37,14 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def sign_in(request: Request, account_id: int, epoch: int) -> None:
+def sign_in(request: Request, db: Session, account_id: int) -> None:
+    """A new server-side session for the account, its token in the cookie (a fresh CSRF too).
+    The caller commits `db`."""
+    hours = request.app.state.web_settings.session_hours
+    token = start_session(db, account_id, timedelta(hours=hours))
     session = request.scope["session"]
     session.clear()
-    session.update(aid=account_id, ep=epoch, csrf=secrets.token_urlsafe(32))
+    session.update(sid=token, csrf=secrets.token_urlsafe(32))
 
 
 @router.get("/healthz", name="healthz")
@@ -80,12 +87,16 @@ def login(
     if account is None:
         ctx = {"next": safe_next(next), "error": _("Wrong name or password.")}
         return render(request, "auth/login.html", None, ctx, status_code=401)
-    sign_in(request, account.id, account.session_epoch)
+    sign_in(request, db, account.id)
+    db.commit()
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, db: DbSession) -> Response:
+    """Ends this browser's session in the database, so a copy of the cookie stops working."""
+    end_session(db, request.scope["session"].get("sid"))
+    db.commit()
     request.scope["session"].clear()
     request.scope["session"]["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse("/login", status_code=303)
@@ -95,7 +106,7 @@ def _check_setup(request: Request, db: DbSession, token: str) -> None:
     expected = request.app.state.setup_token
     if not expected or count_accounts(db) > 0:
         raise HTTPException(status_code=404, detail="Setup is done; sign in instead.")
-    if not hmac.compare_digest(token, expected):
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="This setup link is not valid.")
 
 
@@ -121,12 +132,11 @@ def setup(
             raise AccountError(_("The two passwords differ."))
         with transaction(request.app.state.session_factory) as session:
             account = create_account(session, name, password, role="admin")
-            account_id, epoch = account.id, account.session_epoch
+            sign_in(request, session, account.id)
     except AccountError as exc:
         ctx = {"token": token, "error": str(exc), "name": name}
         return render(request, "auth/setup.html", None, ctx, status_code=400)
     request.app.state.setup_token = None
-    sign_in(request, account_id, epoch)
     return RedirectResponse("/", status_code=303)
 
 

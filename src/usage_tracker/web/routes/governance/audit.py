@@ -33,6 +33,7 @@ from usage_tracker.services.sync.audit_logs import STREAM
 from usage_tracker.services.sync.status import sync_history
 from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.web.deps import DbSession, PageViewer, Viewer
+from usage_tracker.web.filters import parse_day
 from usage_tracker.web.routes.governance.common import page, pick_org
 
 router = APIRouter(prefix="/governance", include_in_schema=False)
@@ -52,10 +53,7 @@ class AuditQuery:
 
 
 def _day(value: str, name: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=f"{name} must be YYYY-MM-DD") from exc
+    return parse_day(value, name)
 
 
 def audit_query(request: Request, db: Session) -> AuditQuery:

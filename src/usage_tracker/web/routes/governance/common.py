@@ -24,7 +24,8 @@ from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import CredentialError, connection_for
 from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.web.deps import Viewer
-from usage_tracker.web.frame import frame_page
+from usage_tracker.web.frame import ActionRefused, frame_page
+from usage_tracker.web.render import path_for
 from usage_tracker.web.state import load_state, preferred_org, remember_org
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def admin_client(request: Request, db: Session, org: Organization) -> AdminClien
     try:
         return open_client(connection_for(db, settings, org.slug), settings)
     except CredentialError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
+        raise ActionRefused(status_code=409, detail=str(exc)) from exc
 
 
 def call(fn: Callable[[], T]) -> T:
@@ -69,7 +70,7 @@ def call(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except AdminApiError as exc:
-        raise HTTPException(status_code=502, detail=str(exc)) from exc
+        raise ActionRefused(status_code=502, detail=refusal(exc)) from exc
     except (NothingToRestore, bulk.AlreadyRunning) as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     except RunnerBusy as exc:
@@ -78,6 +79,18 @@ def call(fn: Callable[[], T]) -> T:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
+
+
+def refusal(exc: AdminApiError) -> str:
+    """What OpenAI refused, and what to do about it."""
+    if exc.status == 401:
+        return (
+            f"OpenAI rejected this organization's admin key ({exc}). Store a working admin key "
+            "with `usage-tracker orgs add SLUG --key-stdin`, then try again."
+        )
+    if exc.status == 403:
+        return f"OpenAI refused: the admin key may not do this ({exc})."
+    return f"OpenAI did not carry this out ({exc}). Nothing was changed here; try again later."
 
 
 def start_operation(request: Request, org: Organization, op: BulkOperation) -> RedirectResponse:
@@ -101,7 +114,7 @@ def actor(viewer: Viewer) -> str:
 
 def redirect(request: Request, name: str, org: Organization, **path: Any) -> RedirectResponse:
     """303 to a named governance page of `org` (after a POST)."""
-    url = request.app.url_path_for(name, **{k: str(v) for k, v in path.items()})
+    url = path_for(request, name, **path)
     return RedirectResponse(f"{url}?{urlencode({'org': org.slug})}", status_code=303)
 
 
@@ -113,6 +126,7 @@ def page(
     view: str,
     org: Organization | None,
     ctx: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     """A governance page in the dashboard frame, with its organization picker."""
     state = load_state(request, db)
@@ -123,4 +137,6 @@ def page(
         "q_org": f"?org={org.slug}" if org else "",
     }
     ctx = base | (ctx or {})
-    return frame_page(request, viewer, db, f"governance/{template}", view, ctx, state=state)
+    return frame_page(
+        request, viewer, db, f"governance/{template}", view, ctx, state=state, status_code=status
+    )

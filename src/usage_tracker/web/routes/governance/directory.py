@@ -51,7 +51,7 @@ def refresh(request: Request, viewer: AdminViewer, db: DbSession) -> Response:
     return redirect(request, "gov:projects" if target == "projects" else "members:list", org)
 
 
-@router.get("/projects/{project_id}", name="gov:project")
+@router.get("/projects/{project_id:path}", name="gov:project")
 def project(request: Request, viewer: PageViewer, db: DbSession, project_id: str) -> Response:
     """One project: limits, keys, members, spend, every audit entry about it and OpenAI's own
     audit-log events for it (as the sync stored them)."""

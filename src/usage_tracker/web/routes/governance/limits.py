@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS
+from usage_tracker.domain.admin_records import RATE_LIMIT_FIELDS, parse_rate_limit
 from usage_tracker.services.governance.rate_limits import edit_rate_limit, refresh_rate_limits
 from usage_tracker.services.views.rate_limits import BUDGET_FILTERS, limit_row, matrix_view
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
@@ -68,20 +68,20 @@ def refresh(request: Request, viewer: AdminViewer, db: DbSession) -> Response:
     return redirect(request, "gov:limits", org)
 
 
-@router.get("/rate-limits/{project_id}/{rate_limit_id}", name="gov:limit-edit")
+@router.get("/rate-limits/{project_id:path}/{rate_limit_id}", name="gov:limit-edit")
 def edit_form(
     request: Request, viewer: AdminViewer, db: DbSession, project_id: str, rate_limit_id: str
 ) -> Response:
     org = require_org(request, db)
     row = call(lambda: limit_row(db, org.id, project_id, rate_limit_id))
-    ctx: dict[str, Any] = {"row": row, "fields": RATE_LIMIT_FIELDS}
+    ctx: dict[str, Any] = {"row": row, "fields": RATE_LIMIT_FIELDS, "errors": [], "typed": {}}
     return page(request, db, viewer, "limit_edit.html", "gov:limits", org, ctx)
 
 
 FormInt = Annotated[str, Form()]
 
 
-@router.post("/rate-limits/{project_id}/{rate_limit_id}", name="gov:limit-save")
+@router.post("/rate-limits/{project_id:path}/{rate_limit_id}", name="gov:limit-save")
 def edit_save(
     request: Request,
     viewer: AdminViewer,
@@ -106,13 +106,12 @@ def edit_save(
         "batch_1_day_max_input_tokens": batch_1_day_max_input_tokens,
     }
     row = call(lambda: limit_row(db, org.id, project_id, rate_limit_id))
-    changes: dict[str, int] = {}
-    for name in RATE_LIMIT_FIELDS:
-        raw = given.get(name, "").strip().replace(",", "")
-        if raw:
-            value = call(lambda raw=raw: _non_negative(raw))  # type: ignore[misc]
-            if row.limits.get(name) != value:
-                changes[name] = value
+    changes, errors = _changes(given, row.limits)
+    if errors:
+        # Nothing is sent: the form again, with what was typed and what is wrong with it.
+        ctx: dict[str, Any] = {"row": row, "fields": RATE_LIMIT_FIELDS, "errors": errors}
+        ctx["typed"] = given
+        return page(request, db, viewer, "limit_edit.html", "gov:limits", org, ctx, status=422)
     if not changes:
         return redirect(request, "gov:limits", org)
     client = admin_client(request, db, org)
@@ -124,11 +123,20 @@ def edit_save(
     return start_operation(request, org, op)
 
 
-def _non_negative(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{raw!r} is not a whole number") from None
-    if value < 0:
-        raise ValueError("a limit must be a non-negative integer")
-    return value
+def _changes(given: dict[str, str], stored: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """The fields whose typed value differs from the stored one, and a message for each value
+    that is not a limit (not a whole number, negative, too large)."""
+    changes: dict[str, int] = {}
+    errors: list[str] = []
+    for name in RATE_LIMIT_FIELDS:
+        raw = given.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_rate_limit(name, raw)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        if stored.get(name) != value:
+            changes[name] = value
+    return changes, errors

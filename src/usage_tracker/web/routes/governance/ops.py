@@ -19,6 +19,7 @@ from usage_tracker.services.governance.project_disable import disable_project, r
 from usage_tracker.services.governance.rate_limits import ActionResult
 from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
+from usage_tracker.web.render import path_for
 from usage_tracker.web.routes.governance.common import (
     actor,
     admin_client,
@@ -72,7 +73,7 @@ def _act(
     return org, result
 
 
-@router.post("/projects/{project_id}/{action}/preview", name="gov:project-preview")
+@router.post("/projects/{project_id:path}/{action}/preview", name="gov:project-preview")
 def preview(
     request: Request,
     viewer: AdminViewer,
@@ -88,14 +89,14 @@ def preview(
         "project_id": project_id,
         "plan": result.plan,
         "reason": _reason(reason),
-        "confirm_url": request.app.url_path_for(
-            "gov:project-confirm", project_id=project_id, action=action
+        "confirm_url": path_for(
+            request, "gov:project-confirm", project_id=project_id, action=action
         ),
     }
     return page(request, db, viewer, "project_action.html", "gov:projects", org, ctx)
 
 
-@router.post("/projects/{project_id}/{action}", name="gov:project-confirm")
+@router.post("/projects/{project_id:path}/{action}", name="gov:project-confirm")
 def confirm(
     request: Request,
     viewer: AdminViewer,

@@ -20,7 +20,8 @@ from usage_tracker.services.members.project_memberships import (
 )
 from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.web.deps import AdminViewer, DbSession, Viewer
-from usage_tracker.web.render import render
+from usage_tracker.web.frame import FLASH_KEY
+from usage_tracker.web.render import path_for, render
 from usage_tracker.web.routes.governance.common import actor, admin_client, call, require_org
 from usage_tracker.web.state import load_state
 
@@ -48,6 +49,7 @@ def members_page(
         "org_slugs": state.orgs,
         "q_org": f"?org={org.slug}" if org else "",
         "org_roles": ORG_ROLES,
+        "flash": request.scope["session"].pop(FLASH_KEY, None) or [],
     }
     return render(request, f"members/{template}", viewer, base | (ctx or {}))
 
@@ -56,7 +58,7 @@ def to_members(request: Request, org: Organization, user_id: str | None = None) 
     if user_id is None:
         url = request.app.url_path_for("members:list")
     else:
-        url = request.app.url_path_for("members:detail", user_id=user_id)
+        url = path_for(request, "members:detail", user_id=user_id)
     return RedirectResponse(f"{url}?org={org.slug}", status_code=303)
 
 

@@ -21,6 +21,7 @@ from usage_tracker.services.reports import totals as reports
 from usage_tracker.services.reports.types import DIMENSIONS
 from usage_tracker.services.views import dashboard as views
 from usage_tracker.web.deps import ApiViewer, DbSession
+from usage_tracker.web.filters import check_day
 from usage_tracker.web.state import ViewState, load_state
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -189,6 +190,7 @@ def export_focus(
     format: str = Query("csv", pattern="^(csv|parquet)$"),
     allocate_users: bool = False,
 ) -> StreamingResponse:
+    check_day(since, "since"), check_day(until, "until")
     try:
         q = focus.FocusQuery(since, until, (org or "").strip() or None, allocate_users)
     except ValueError as exc:

@@ -21,6 +21,7 @@ from usage_tracker.services.spend import enforcement, enforcement_runs
 from usage_tracker.services.spend.enforcement import EnforcementAction
 from usage_tracker.services.spend.openai_mirror import default_client as admin_client
 from usage_tracker.web.deps import AdminViewer, DbSession
+from usage_tracker.web.render import path_for
 from usage_tracker.web.routes.spend.budgets_admin import confirm_page
 from usage_tracker.web.routes.spend.common import _, flash, flash_redirect
 
@@ -72,7 +73,7 @@ def action_run(
             except (bulk.AlreadyRunning, RunnerBusy) as exc:
                 failed = flash("error", _("Failed: %(detail)s"), detail=exc)
                 return flash_redirect(request, back, failed)
-        url = request.app.url_path_for("gov:operation", operation_id=str(op.id))
+        url = path_for(request, "gov:operation", operation_id=op.id)
         return RedirectResponse(f"{url}?{urlencode({'org': org.slug})}", status_code=303)
     ok = done.status not in ("failed", "restore-failed", "partial")
     return flash_redirect(

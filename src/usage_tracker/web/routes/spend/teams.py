@@ -24,6 +24,7 @@ from usage_tracker.services.views.teams import (
     team_views,
 )
 from usage_tracker.web.deps import ApiViewer, DbSession, PageViewer
+from usage_tracker.web.filters import check_day
 from usage_tracker.web.routes.spend import teams_admin
 from usage_tracker.web.routes.spend.common import spend_page
 
@@ -33,7 +34,12 @@ MONTH = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (UTC calendar
 
 
 def _month(text: str | None, fallback: date) -> date:
-    return date.fromisoformat(f"{text}-01") if text else fallback.replace(day=1)
+    if not text:
+        return fallback.replace(day=1)
+    try:
+        return check_day(date.fromisoformat(f"{text}-01"), "month")
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail="a month must be YYYY-MM") from exc
 
 
 def _org(db: Session, slug: str | None) -> Organization | None:
