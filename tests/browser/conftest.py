@@ -115,8 +115,9 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         yield base
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """One Chromium per session (per xdist worker); each test has a fresh context of its own."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
