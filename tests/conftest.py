@@ -17,6 +17,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import openai._base_client
@@ -114,6 +115,43 @@ def pg_template(pg_admin: Engine) -> Iterator[str]:
     _drop_pg_database(pg_admin, name)
 
 
+class PgClones:
+    """Test databases cloned from the worker's template one test ahead, dropped behind.
+
+    One background thread does the CREATE DATABASE ... TEMPLATE for the next test while this
+    one runs, and the DROP of the last one after it: PostgreSQL's copying overlaps the tests'
+    Python instead of adding ~0.3-1 s to each. One thread, so the template is never copied twice
+    at once (PostgreSQL refuses a template in use)."""
+
+    def __init__(self, admin: Engine, template: str) -> None:
+        self.admin, self.template = admin, template
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-clones")
+        self._next: Future[str] | None = None
+
+    def take(self) -> str:
+        name = (self._next or self._clone()).result()
+        self._next = self._clone()
+        return name
+
+    def give_back(self, name: str) -> None:
+        self._thread.submit(_drop_pg_database, self.admin, name)
+
+    def close(self) -> None:
+        if self._next is not None:
+            self.give_back(self._next.result())
+        self._thread.shutdown(wait=True)
+
+    def _clone(self) -> Future[str]:
+        return self._thread.submit(_create_pg_database, self.admin, "t", self.template)
+
+
+@pytest.fixture(scope="session")
+def pg_clones(pg_admin: Engine, pg_template: str) -> Iterator[PgClones]:
+    clones = PgClones(pg_admin, pg_template)
+    yield clones
+    clones.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once per session."""
@@ -136,10 +174,10 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    admin: Engine = request.getfixturevalue("pg_admin")
-    name = _create_pg_database(admin, "t", template=request.getfixturevalue("pg_template"))
+    clones: PgClones = request.getfixturevalue("pg_clones")
+    name = clones.take()
     yield _pg_url(name)
-    _drop_pg_database(admin, name)
+    clones.give_back(name)
 
 
 @pytest.fixture
