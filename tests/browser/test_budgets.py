@@ -29,7 +29,7 @@ def test_set_a_budget_and_see_its_burn(page: Page, server: str) -> None:
     row = page.locator('tr[data-budget="project:proj_browser"]')
     expect(row).to_have_count(1)
     expect(row.locator(".status")).to_have_text("safe")
-    expect(page.locator('[data-card="budget"]')).to_have_text("$250.00")
+    expect(page.locator('[data-card="budget-monthly"]')).to_have_text("$250.00")
     screenshot(page, "budgets-1280")
     row.locator("a").first.click()
     expect(page.locator('[data-chart="chart-burn"][data-drawn]')).to_have_count(1, timeout=15_000)

@@ -45,6 +45,8 @@ def _required_args(path: tuple[str, ...], command: Any, tmp_path: Path) -> list[
     special = {
         ("ratelimits", "set"): ["max_requests_per_1_minute=5"],
         ("budgets", "bulk-set"): ["--id", "proj_a", "--amount", "5"],
+        # Dates are checked before the organization: give real ones.
+        ("export", "focus"): ["--since", "2025-01-01", "--until", "2025-01-31"],
     }
     args = list(special.get(path, []))
     for p in command.params:

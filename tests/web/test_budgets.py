@@ -155,7 +155,7 @@ def test_cards_filters_and_json_twin_equal_the_check(
     api = admin.get("/api/v1/budgets").json()
     assert api == check.budgets
     page = admin.get("/budgets")
-    assert 'data-card="budget">$1,001.00<' in page.text
+    assert 'data-card="budget-monthly">$1,001.00<' in page.text
     over = admin.get("/budgets?status=over").text
     statuses = {b["id"]: b["status"] for b in api}
     assert ('data-budget="org:acme"' in over) == (statuses["acme"] == "over")

@@ -19,6 +19,7 @@ from usage_tracker.cli.tables import FitTable
 from usage_tracker.db.models import Organization
 from usage_tracker.domain.budgets import BudgetError, parse_thresholds
 from usage_tracker.domain.money import MoneyError, format_usd, parse_usd, to_nanos
+from usage_tracker.services.ledger.scope_names import name_of
 from usage_tracker.services.orgs.organizations import ensure_organization
 from usage_tracker.services.spend import enforcement
 from usage_tracker.services.spend.budget_status import evaluate_budget
@@ -34,6 +35,7 @@ from usage_tracker.services.spend.budgets import (
     preview_bulk,
     reset_budgets,
     set_budget,
+    unknown_ids,
 )
 from usage_tracker.services.spend.evaluation import alert_history, evaluate_all, event_json
 from usage_tracker.services.spend.teams import TeamError
@@ -103,13 +105,25 @@ def set_command(
         session.commit()
         after = budget_json(b, o.slug)
         new = " (new)" if before is None else ""
+        seen = name_of(session, o.id, b.scope, b.scope_id)
+        named = f" ({seen.name})" if seen.name and seen.name != b.scope_id else ""
         console.print(
-            f"Budget {b.scope} {b.scope_id}{new}: {format_usd(b.amount_nanos)} {b.period} "
+            f"Budget {b.scope} {b.scope_id}{named}{new}: {format_usd(b.amount_nanos)} {b.period} "
             f"({b.timezone}), thresholds {b.thresholds}%, enforce {b.enforce}",
             highlight=False,
         )
         if before is not None:
             console.print(f"  {replaced(before, after)}", highlight=False, soft_wrap=True)
+        if not seen.known:
+            console.print(unseen_warning(b.scope, b.scope_id), highlight=False, soft_wrap=True)
+
+
+def unseen_warning(scope: str, scope_id: str) -> str:
+    return (
+        f"Warning: the tracker has never seen {scope} {scope_id} (not in the directory, "
+        "the usage or the costs). Check the id; the budget is set and counts its spend "
+        "once it shows up."
+    )
 
 
 def replaced(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -161,17 +175,21 @@ def bulk_set_command(
             t = FitTable("Budgets to set")
             t.add_column("Scope")
             t.add_column("Id")
+            t.add_column("Name", drop=1)
             for name in ("Current", "New", "Delta"):
                 t.add_money_column(name)
             for r in preview.rows:
-                t.add_row(r.scope, r.scope_id, format_usd(r.current_nanos),
+                t.add_row(r.scope, r.scope_id, r.name or "—", format_usd(r.current_nanos),
                           format_usd(r.new_nanos), format_usd(r.delta_nanos))  # fmt: skip
             print_table(t)
-            console.print(
-                f"Total {format_usd(preview.total_before_nanos)} → "
-                f"{format_usd(preview.total_after_nanos)}",
-                highlight=False,
-            )
+            for total in preview.totals:
+                console.print(
+                    f"Total of the {total.period} budgets {format_usd(total.before_nanos)} → "
+                    f"{format_usd(total.after_nanos)}",
+                    highlight=False,
+                )
+            for r in unknown_ids(preview):
+                console.print(unseen_warning(r.scope, r.scope_id), highlight=False, soft_wrap=True)
 
         columns = ("scope", "id", "current_usd", "new_usd", "delta_usd")
         emit(fmt, data, rows=data["changes"], table=table, columns=columns)
@@ -315,7 +333,11 @@ def enforce_command(
         action = enforcement.propose(session, o, b, state)
         if action is None:
             raise fail(f"nothing to enforce: status {state.status}, enforce {b.enforce}")
-        for line in enforcement.preview(b, state) if not undo else ["Undo: " + str(action.detail)]:
+        names = enforcement.target_names(session, b, [action])
+        lines = (
+            enforcement.preview(b, state, names) if not undo else ["Undo: " + str(action.detail)]
+        )
+        for line in lines:
             console.print(f"  {line}", highlight=False)
         if not yes and not typer.confirm("Go ahead?", err=True):
             raise typer.Exit(1)

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from usage_tracker.cli.context import err_console, fail, get_context
+from usage_tracker.cli.organizations import known_org
 
 app = typer.Typer(
     help="Exports for other tools: the bill in FOCUS (FinOps) format.", no_args_is_help=True
@@ -66,6 +67,8 @@ def focus_command(
     if output is None and fmt == FocusFormat.parquet and sys.stdout.isatty():
         raise fail("Parquet is binary: give --output PATH, or redirect stdout to a file")
     with get_context().session_factory() as session:
+        if org is not None:
+            known_org(session, org)
         try:
             chunks = export_focus(session, q, fmt.value)
         except ParquetUnavailable as exc:

@@ -41,6 +41,9 @@ class Bucket:
     end: int
     costs: list[CostRecord] = field(default_factory=list)
     usage: list[UsageRecord] = field(default_factory=list)
+    # Dimensions the results carry as a field even where its value is null: the Costs API has no
+    # `user_id`, so a cost result with one comes from an export grouped by user.
+    declared_dims: set[str] = field(default_factory=set)
 
     @property
     def width_seconds(self) -> int:

@@ -10,6 +10,7 @@ column. A `ResultError`'s message says what was expected.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,7 +54,11 @@ def text(value: Any, name: str | None = None) -> str | None:
     limit = TEXT_LIMITS.get(name or "")
     if limit is not None and len(out) > limit:
         raise ResultError(f"`{name}` of at most {limit} characters, got {len(out)}")
-    return out
+    # Ids and line items repeat on every row: one copy of each keeps a large bucket small.
+    return sys.intern(out) if len(out) <= _INTERN_UP_TO else out
+
+
+_INTERN_UP_TO = 200
 
 
 def count(value: Any, name: str) -> int:
@@ -97,10 +102,10 @@ def cost_record(result: Mapping[str, Any]) -> CostRecord:
     if isinstance(amount, Mapping):
         value = amount.get("value")
         currency = text(amount.get("currency"), "currency") or "usd"
-    elif "cost" in result:
-        value = result.get("cost")
-    else:
-        value = amount
+    else:  # the legacy `cost`, or a bare `amount`: a JSON number, never text
+        value = result.get("cost") if "cost" in result else amount
+        if isinstance(value, str):
+            raise ResultError(f"a cost amount as a number, got the text {value[:40]!r}")
     if value is None or isinstance(value, bool | Mapping | list):
         raise ResultError("a cost `amount.value` (or legacy `cost`) number")
     try:

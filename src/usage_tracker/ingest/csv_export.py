@@ -140,6 +140,8 @@ class CsvReader:
             bucket = buckets[start] = Bucket(kind="", start=start, end=max(end, start + 1))
         self.reader.add(bucket, result, where)
         bucket.kind = self.reader.kind or ""
+        if bucket.kind == COSTS and "user_id" in record:
+            bucket.declared_dims.add("user_id")  # a user column: an export grouped by user
 
     def _row_endpoint(self, record: dict[str, str], where: str) -> str:
         value = (record.get("endpoint") or record.get("object") or "").strip()

@@ -23,8 +23,16 @@ from typing import IO, Any
 from usage_tracker.ingest.errors import ParseError
 
 CHUNK = 8 << 20
+# A bucket whose text passes this is read a result at a time (memory stays bounded by its rows,
+# not its decoded JSON); smaller ones are decoded whole, which is faster.
+STREAM_ABOVE = 24 << 20
+_RESULTS_BATCH = 2000
 _LOOKAHEAD = 64  # characters after a decoding error that make it the file's own
 _WS = re.compile(r"[ \t\n\r]*")
+
+
+class _TooBig(Exception):
+    """The value being decoded grew past STREAM_ABOVE; `pos` is still at its start."""
 
 
 def _no_constants(name: str) -> Any:
@@ -87,10 +95,12 @@ class _Text:
             raise self.error(f"expected {char!r}")
         self.pos += 1
 
-    def value(self) -> Any:
-        """Decode the next JSON value whole."""
+    def value(self, *, limit: int | None = None) -> Any:
+        """Decode the next JSON value whole (`_TooBig` once its text passes `limit`)."""
         self.peek()
         while True:
+            if limit is not None and len(self.text) - self.pos > limit:
+                raise _TooBig
             try:
                 value, end = _decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
@@ -111,14 +121,23 @@ class _Text:
             self.pos = end
             return value
 
-    def items(self) -> Iterator[Any]:
-        """The elements of the array that comes next, one at a time."""
+    def items(self, reader: Any = None) -> Iterator[Any]:
+        """The elements of the array that comes next, one at a time. With a bucket `reader`,
+        an element too large to decode whole comes as the reader's Bucket, read streaming."""
         self.expect("[")
         if self.peek() == "]":
             self.pos += 1
             return
+        index = 0
         while True:
-            yield self.value()
+            if reader is None:
+                yield self.value()
+            else:
+                try:
+                    yield self.value(limit=STREAM_ABOVE)
+                except _TooBig:
+                    yield self.streamed_bucket(reader, index)
+            index += 1
             char = self.peek()
             self.pos += 1
             if char == "]":
@@ -127,19 +146,65 @@ class _Text:
                 self.pos -= 1
                 raise self.error("expected ',' or ']' after an array element")
 
-    def page_items(self) -> Iterator[Any]:
+    def streamed_bucket(self, reader: Any, index: int) -> Any:
+        """The bucket object that comes next, its results handed to `reader` in batches as they
+        are read; the reader's Bucket (or, for anything but an object, the value itself)."""
+        if self.peek() != "{":
+            return self.value()
+        self.pos += 1
+        bucket = reader.new_bucket(0, 1)
+        meta: dict[str, Any] = {}
+        where = f"bucket {index}"
+        while self.peek() != "}":
+            if meta and self.peek() == ",":
+                self.pos += 1
+            if self.peek() != '"':
+                raise self.error("expected a property name")
+            key = self.value()
+            self.expect(":")
+            if key in ("results", "result") and self.peek() == "[" and "results" not in meta:
+                meta["results"] = []
+                done = 0
+                for batch in self.batches():
+                    reader.add_results(bucket, batch, where, done)
+                    done += len(batch)
+            elif key in meta:
+                raise self.error(f"each key once in a bucket object; {key!r} appears twice")
+            else:
+                meta[key] = self.value()
+            if self.peek() not in (",", "}"):
+                raise self.error("expected ',' or '}' after an object member")
+        self.pos += 1
+        return reader.finish_streamed(bucket, meta, index)
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The elements of the array that comes next, in lists of up to _RESULTS_BATCH."""
+        batch: list[Any] = []
+        for item in self.items():
+            batch.append(item)
+            if len(batch) >= _RESULTS_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def page_items(self, reader: Any = None) -> Iterator[Any]:
         """The elements of a page object's `data` array (other keys are read and ignored)."""
         self.expect("{")
         if self.peek() == "}":
             self.pos += 1
             return
+        seen: set[str] = set()
         while True:
             if self.peek() != '"':
                 raise self.error("expected a property name")
             key = self.value()
+            if key in seen:
+                raise self.error(f"each key once in a page object; {key!r} appears twice")
+            seen.add(key)
             self.expect(":")
             if key == "data" and self.peek() == "[":
-                yield from self.items()
+                yield from self.items(reader)
             else:
                 self.value()
             char = self.peek()
@@ -156,12 +221,14 @@ class _Text:
 
 
 def iter_raw_buckets(
-    fh: IO[bytes], shape: str, file_name: str, progress: Any = None
+    fh: IO[bytes], shape: str, file_name: str, progress: Any = None, *, reader: Any = None
 ) -> Iterator[Any]:
-    """The raw bucket values of a `page`, `pages` or `buckets` document, in file order."""
+    """The raw bucket values of a `page`, `pages` or `buckets` document, in file order; with a
+    bucket `reader` (`json_stream.BucketReader`), a bucket too large to decode whole comes as
+    the reader's Bucket, its results read a batch at a time."""
     text = _Text(fh, file_name, progress)
     if shape == "page":
-        yield from text.page_items()
+        yield from text.page_items(reader)
     elif shape == "pages":
         text.expect("[")
         if text.peek() == "]":
@@ -169,7 +236,7 @@ def iter_raw_buckets(
         else:
             while True:
                 if text.peek() == "{":
-                    yield from text.page_items()
+                    yield from text.page_items(reader)
                 else:
                     text.value()  # ijson's `item.data.item` skips anything but pages too
                 char = text.peek()
@@ -180,7 +247,7 @@ def iter_raw_buckets(
                     text.pos -= 1
                     raise text.error("expected ',' or ']' after a page")
     elif shape == "buckets":
-        yield from text.items()
+        yield from text.items(reader)
     else:
         raise ValueError(f"no fast reader for {shape!r} documents")
     text.end()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import pickle
+from dataclasses import replace
 
 try:
     import fcntl
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from usage_tracker.domain.records import Bucket
+from usage_tracker.ingest.bom import open_export
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.json_stream import iter_buckets
@@ -40,9 +42,16 @@ def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
     try:
         batch: list[Bucket] = []
         rows = 0
-        with open(path, "rb") as fh:
+        with open_export(path) as fh:
             # This process sums the days too: the importing one is the busier.
             for bucket in iter_buckets(fh, shape, file_name, progress, rows=True):
+                if bucket.rows > _BATCH_ROWS:  # one big bucket: in parts, never one message
+                    conn.send(("b", batch, read[0]))
+                    batch, rows, read[0] = [], 0, 0
+                    parts = _parts(bucket)
+                    for i, part in enumerate(parts):
+                        conn.send(("p", part, i == len(parts) - 1))
+                    continue
                 batch.append(bucket)
                 rows += bucket.rows
                 if rows >= _BATCH_ROWS:
@@ -56,6 +65,34 @@ def _produce(path: str, shape: Shape, file_name: str, conn: Any) -> None:
         conn.send(("error", file_name, "reading", f"a readable file ({exc!r})"))
     finally:
         conn.close()
+
+
+def _parts(bucket: Bucket) -> list[Bucket]:
+    """`bucket` as buckets of the same start of up to _BATCH_ROWS rows each (its combinations
+    and declared dimensions with the first)."""
+    rows = getattr(bucket, "usage_rows", None) or []
+    out = []
+    for lo in range(0, max(len(bucket.costs), len(bucket.usage), len(rows)), _BATCH_ROWS):
+        hi = lo + _BATCH_ROWS
+        part = replace(bucket, costs=bucket.costs[lo:hi], usage=bucket.usage[lo:hi])
+        if rows:
+            part.usage_rows = rows[lo:hi]  # type: ignore[attr-defined]
+        if lo:
+            part.declared_dims = set()
+            if hasattr(part, "new_dims"):
+                part.new_dims = {}
+        out.append(part)
+    return out
+
+
+def _join(whole: Bucket | None, part: Bucket) -> Bucket:
+    if whole is None:
+        return part
+    whole.costs += part.costs
+    whole.usage += part.usage
+    if hasattr(whole, "usage_rows"):
+        whole.usage_rows += part.usage_rows  # type: ignore[attr-defined]
+    return whole
 
 
 def iter_buckets_in_helper(
@@ -74,11 +111,7 @@ def iter_buckets_in_helper(
     helper.start()
     send.close()
     inbox = _Inbox(receive)
-    import os
-    import sys
-
-    if os.environ.get("SWI"):
-        sys.setswitchinterval(float(os.environ["SWI"]))
+    whole: Bucket | None = None  # the parts of a big bucket received so far
     try:
         while True:
             data = inbox.get()
@@ -90,6 +123,12 @@ def iter_buckets_in_helper(
                 if progress is not None and nbytes:
                     progress(nbytes)
                 yield from batch
+            elif message[0] == "p":
+                _, part, last = message
+                whole = _join(whole, part)
+                if last:
+                    yield whole
+                    whole = None
             elif message[0] == "end":
                 return
             else:

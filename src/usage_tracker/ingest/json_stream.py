@@ -71,6 +71,29 @@ class BucketReader:
         where = f"bucket {index}"
         if not isinstance(raw, Mapping):
             raise ParseError(self.file_name, where, "a bucket object")
+        start, end = self._bounds(raw, where)
+        results = self._results(raw, where)
+        bucket = self.new_bucket(start, end)
+        self.add_results(bucket, results, f"{where} (start_time {start})")
+        bucket.kind = self.kind or ""
+        return bucket
+
+    def add_results(self, bucket: Bucket, results: list[Any], where: str, offset: int = 0) -> None:
+        """Add `results` (the bucket's from index `offset` on) to `bucket`."""
+        first = self.add_many(bucket, results)
+        for i in range(first, len(results)):
+            self.add(bucket, results[i], f"{where}, result {offset + i}")
+
+    def finish_streamed(self, bucket: Bucket, meta: Mapping[str, Any], index: int) -> Bucket:
+        """A bucket whose results were added as they were read (`fast_json` streams a bucket too
+        large to hold decoded): check its other members the way `bucket` does."""
+        where = f"bucket {index}"
+        bucket.start, bucket.end = self._bounds(meta, where)
+        self._results(meta, where)
+        bucket.kind = self.kind or ""
+        return bucket
+
+    def _bounds(self, raw: Mapping[str, Any], where: str) -> tuple[int, int]:
         start, end = raw.get("start_time"), raw.get("end_time")
         if not isinstance(start, int) or isinstance(start, bool):
             raise ParseError(
@@ -82,6 +105,9 @@ class BucketReader:
             raise ParseError(
                 self.file_name, where, f"an integer `end_time` after `start_time`, got {end!r}"
             )
+        return start, end
+
+    def _results(self, raw: Mapping[str, Any], where: str) -> list[Any]:
         results = raw.get("results", raw.get("result"))
         if results is None:
             raise ParseError(
@@ -91,12 +117,7 @@ class BucketReader:
             raise ParseError(
                 self.file_name, where, f"`results` to be an array, got {_got(results)}"
             )
-        bucket = self.new_bucket(start, end)
-        first = self.add_many(bucket, results)
-        for i in range(first, len(results)):
-            self.add(bucket, results[i], f"{where} (start_time {start}), result {i}")
-        bucket.kind = self.kind or ""
-        return bucket
+        return results
 
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
         """Add the leading results a fast path can take; returns how many it took."""
@@ -117,6 +138,8 @@ class BucketReader:
                 )
             if kind == COSTS:
                 bucket.costs.append(cost_record(result))
+                if "user_id" in result:
+                    bucket.declared_dims.add("user_id")
             else:
                 self.add_usage(bucket, result, kind)
         except ResultError as exc:
@@ -193,8 +216,9 @@ def _iter_buckets(
         if shape == "results":
             yield from _bare_results(stream, reader)
             return
-        for index, raw in enumerate(iter_raw_buckets(fh, shape, file_name, progress)):
-            yield reader.bucket(raw, index)
+        raw_buckets = iter_raw_buckets(fh, shape, file_name, progress, reader=reader)
+        for index, raw in enumerate(raw_buckets):
+            yield raw if isinstance(raw, Bucket) else reader.bucket(raw, index)
     except ijson.JSONError as exc:
         raise ParseError(
             file_name, f"byte {stream.offset}", f"well-formed JSON ({_short(exc)})"

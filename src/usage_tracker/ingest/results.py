@@ -182,3 +182,27 @@ def grouping_of_usage(records: list[UsageRecord]) -> tuple[str, ...]:
     for r in records:
         present.update(k for k, v in r.dims.items() if v is not None)
     return tuple(sorted(present))
+
+
+_COST_DIMS = ("api_key_id", "line_item", "project_id", "user_id")
+
+
+def dims_beyond(bucket: Any, known: tuple[str, ...]) -> set[str]:
+    """The dimensions that have a value somewhere in `bucket` (or that its results declare,
+    `Bucket.declared_dims`) and are not in `known`.
+
+    Cheap where it matters: a cost dimension already known is not looked at again, and usage
+    rows are judged by the combinations first met in this bucket (the earlier ones were judged
+    with the bucket that brought them).
+    """
+    if bucket.is_costs:
+        return {
+            dim
+            for dim in _COST_DIMS
+            if dim not in known and any(getattr(r, dim) is not None for r in bucket.costs)
+        } | (bucket.declared_dims - set(known))
+    present = set(grouping_of_usage(bucket.usage))
+    new_dims = getattr(bucket, "new_dims", None)
+    if new_dims:
+        present.update(grouping_of_dims(new_dims.values()))
+    return present - set(known)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from usage_tracker.db.engine import make_engine, make_session_factory
@@ -23,7 +25,7 @@ from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
-from usage_tracker.web.render import render
+from usage_tracker.web.frame import error_page
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import auth
 from usage_tracker.web.routes.governance import api as governance_api
@@ -58,8 +60,11 @@ def create_app(
     *,
     web_settings: WebSettings | None = None,
     sync: SyncHook | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The dashboard for the database in `settings` (which must be migrated to head)."""
+    """The dashboard for the database in `settings` (which must be migrated to head).
+
+    `clock` is what "today" is for the date presets (default: the current UTC time)."""
     web = web_settings or WebSettings()
     app = FastAPI(
         title="OpenAI Usage Tracker",
@@ -79,6 +84,7 @@ def create_app(
     app.state.bulk_runner = BulkRunner(app.state.session_factory, settings)
     app.state.assets = assets.Assets()
     app.state.sync = sync
+    app.state.clock = clock
     with app.state.session_factory() as session:
         empty = count_accounts(session) == 0
     # First start: a one-time link to create the first admin (printed by `usage-tracker serve`).
@@ -109,7 +115,7 @@ def create_app(
         app.include_router(router)
 
     app.add_exception_handler(NotSignedIn, _not_signed_in)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -156,14 +162,14 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    """JSON for API clients; for a browser an HTML page in the dashboard frame (navigation
+    included) that says what went wrong."""
+    assert isinstance(exc, StarletteHTTPException)
     if _wants_json(request) or exc.status_code < 400:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
-    viewer = _viewer(request)
-    ctx: dict[str, Any] = {"status": exc.status_code, "detail": exc.detail}
-    return render(request, "error.html", viewer, ctx, status_code=exc.status_code)
+    return error_page(request, _viewer(request), exc.status_code, exc.detail, exc.headers)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -176,7 +182,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
     detail = "; ".join(str(err.get("msg", "")) for err in exc.errors())
-    return render(request, "error.html", _viewer(request), {"status": 422, "detail": detail}, 422)
+    return error_page(request, _viewer(request), 422, detail)
 
 
 def _viewer(request: Request) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import HTTPException
@@ -23,10 +23,6 @@ def _parse_day(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=f"{name} must be YYYY-MM-DD") from exc
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,10 @@ class ViewFilters:
         return {k: v for k in FILTER_KEYS if (v := getattr(self, k))}
 
 
-def preset(name: str, anchor: date) -> tuple[date, date]:
+def preset(name: str, today: date) -> tuple[date, date]:
+    """A calendar preset's days, relative to today (never to the last day with data):
+    this_month is the 1st to today, last_month the whole previous month."""
+    anchor = today
     if name == "7d":
         return anchor - timedelta(days=6), anchor
     if name == "this_month":
@@ -93,10 +92,9 @@ def preset(name: str, anchor: date) -> tuple[date, date]:
     return anchor - timedelta(days=29), anchor
 
 
-def parse_filters(params: QueryParams, last_data_day: date | None) -> ViewFilters:
-    """Filters from the URL. Presets end on the last day with data when that is before today."""
-    today = utc_today()
-    anchor = min(today, last_data_day) if last_data_day else today
+def parse_filters(params: QueryParams, today: date) -> ViewFilters:
+    """Filters from the URL; presets and an open-ended custom range end today."""
+    anchor = today
     since = _parse_day(params.get("since"), "since")
     until = _parse_day(params.get("until"), "until")
     name = params.get("range") or ("custom" if since or until else "30d")

@@ -3,11 +3,13 @@ filters' state, and the messages a redirect after a write left for the next page
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import QueryParams
 
 from usage_tracker.services.views.dashboard import VIEWS
 from usage_tracker.web.deps import Viewer
@@ -44,6 +46,48 @@ def frame_page(
 def _(text: str) -> str:
     """Marks a message for extraction; the page translates it when it is shown."""
     return text
+
+
+# What a person can do about each error (the page shows it, translated, above the detail).
+ERROR_HINTS = {
+    401: _("Sign in again, then retry."),
+    403: _("Your account may not do this: ask an admin. If you were signed in, reload the page."),
+    404: _("There is no page at this address. Use the navigation to open a view."),
+    405: _("This address answers a form's button, not a visit: go back and use the button."),
+    409: _("Nothing was changed. Do what the message says, then try again."),
+    422: _("Check the values in the address or the form, then try again."),
+    502: _(
+        "The OpenAI Admin API refused or failed the request: check the organization's admin key "
+        "(usage-tracker orgs test) and try again."
+    ),
+    503: _("The dashboard is busy: try again in a moment."),
+}
+STANDARD_DETAILS = {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized"}
+
+
+def error_page(
+    request: Request,
+    viewer: Viewer | None,
+    status: int,
+    detail: Any,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """An error as a page: in the dashboard frame (with the navigation) for a signed-in person,
+    on its own for anyone else; never a traceback."""
+    shown = "" if detail in STANDARD_DETAILS else str(detail or "")
+    ctx: dict[str, Any] = {"status": status, "detail": shown, "hint": ERROR_HINTS.get(status)}
+    if viewer is None:
+        response = render(request, "error.html", None, ctx, status_code=status)
+    else:
+        with request.app.state.session_factory() as db:
+            # The failing URL's own filters may be what failed: the frame uses none.
+            state = load_state(request, db, QueryParams())
+            response = frame_page(
+                request, viewer, db, "error.html", "error", ctx, state=state, status_code=status
+            )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
 
 
 def flash(kind: str, text: str, /, **values: object) -> Flash:

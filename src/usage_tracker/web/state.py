@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import QueryParams
 
 from usage_tracker.services.orgs.organizations import list_organizations
 from usage_tracker.services.reports import coverage as report_coverage
@@ -29,20 +30,62 @@ class ViewState:
     orgs: list[str]
     nav: list[NavItem]
 
+    @property
+    def range_has_data(self) -> bool:
+        """Whether the chosen days overlap the days the data covers."""
+        f = self.filters
+        return self.bounds is not None and f.since <= self.bounds[1] and f.until >= self.bounds[0]
+
     def supports(self, view: str) -> bool:
         need = VIEWS[view]
         return need is None or need in self.dims
 
 
-def load_state(request: Request, db: Session) -> ViewState:
-    org = (request.query_params.get("org") or "").strip() or None
+def today(request: Request) -> date:
+    """Today in the display time zone (UTC, like OpenAI's buckets) by the app's clock, which
+    tests replace (`create_app(..., clock=...)`)."""
+    clock = getattr(request.app.state, "clock", None)
+    now: datetime = clock() if clock else datetime.now(UTC)
+    return now.astimezone(UTC).date()
+
+
+def load_state(request: Request, db: Session, params: QueryParams | None = None) -> ViewState:
+    """The view state from `params` (default: the request's query string)."""
+    params = request.query_params if params is None else params
+    org = (params.get("org") or "").strip() or None
     orgs = [o.slug for o in list_organizations(db)]
     if org is not None and org not in orgs:
         org = None
     bounds = report_coverage.data_bounds(db, org)
-    filters = parse_filters(request.query_params, bounds[1] if bounds else None)
+    filters = parse_filters(params, today(request))
     if filters.org != org:
         filters = filters.without("org")
     dims = set(report_coverage.available_dimensions(db, org)) if bounds else set()
     nav = [NavItem(name, need is None or need in dims, need) for name, need in VIEWS.items()]
     return ViewState(filters, dims, bounds, orgs, nav)
+
+
+LAST_ORG_KEY = "org"
+
+
+def remember_org(request: Request, slug: str) -> None:
+    """The organization a person last chose: pages without `?org=` open on it."""
+    request.scope["session"][LAST_ORG_KEY] = slug
+
+
+def preferred_org(request: Request, db: Session, slugs: list[str]) -> str | None:
+    """Without `?org=`: the one last used, else the default one when it has data, else the one
+    with the most recent data, else the default one, else the first (never merely the
+    alphabetically first while another has the data)."""
+    if not slugs:
+        return None
+    last = request.scope.get("session", {}).get(LAST_ORG_KEY)
+    if last in slugs:
+        return str(last)
+    default = request.app.state.settings.default_org
+    with_data = report_coverage.organizations_with_data(db)
+    if default in with_data:
+        return str(default)
+    if with_data:
+        return with_data[0]
+    return default if default in slugs else slugs[0]

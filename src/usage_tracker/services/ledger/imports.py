@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,15 +23,16 @@ from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import ImportRun
 from usage_tracker.domain.endpoints import BUCKET_SECONDS, COSTS, width_for_seconds
 from usage_tracker.domain.records import Bucket, Member, RecordSetKey
+from usage_tracker.ingest.bom import open_export
 from usage_tracker.ingest.csv_export import CsvReader
 from usage_tracker.ingest.detect import Detected, detect_shape
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.helper import iter_buckets_in_helper
-from usage_tracker.ingest.json_stream import RowBucket, iter_buckets
-from usage_tracker.ingest.results import grouping_of_costs, grouping_of_rows, grouping_of_usage
+from usage_tracker.ingest.json_stream import iter_buckets
+from usage_tracker.ingest.results import dims_beyond
 from usage_tracker.ingest.users import iter_members
 from usage_tracker.services.ledger.names import upsert_members, upsert_project_names
-from usage_tracker.services.ledger.writer import LedgerWriter
+from usage_tracker.services.ledger.writer import LedgerWriter, WriteSummary
 from usage_tracker.services.orgs.organizations import ensure_organization
 
 Progress = Callable[[int], None]
@@ -72,13 +73,34 @@ def import_file(
     file_name: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one file; a file already imported into this organization is a no-op."""
+    """Import one file; a file already imported into this organization is a no-op.
+
+    The record set's grouping is every dimension the whole file has values for. It is read off
+    the first bucket with rows; a later bucket with values in more dimensions (a user-grouped
+    export whose first days are service-account rows) rolls the first attempt back and imports
+    the file again with the whole file's grouping, so no file is ever split across record sets.
+    """
     name = file_name or path.name
     if not path.is_file():
         raise ImportFailed(
             f"{name}: {'a directory, not a file' if path.is_dir() else 'no such file'}"
         )
     sha = file_sha256(path)
+    try:
+        return _import_once(session_factory, org_slug, path, name, sha, progress, ())
+    except _Regroup as regroup:
+        return _import_once(session_factory, org_slug, path, name, sha, progress, regroup.grouping)
+
+
+def _import_once(
+    session_factory: sessionmaker[Session],
+    org_slug: str,
+    path: Path,
+    name: str,
+    sha: str,
+    progress: Progress | None,
+    grouping: tuple[str, ...],
+) -> ImportResult:
     detected: Detected | None = None
     try:
         with transaction(session_factory) as session:
@@ -90,29 +112,18 @@ def import_file(
                 .limit(1)
             )
             if previous is not None:
-                when = previous.started_at.strftime("%Y-%m-%d %H:%M UTC")
-                return ImportResult(
-                    name,
-                    "duplicate",
-                    previous.kind,
-                    previous.grouping,
-                    previous.width,
-                    0,
-                    0,
-                    previous.first_day,
-                    previous.last_day,
-                    previous.id,
-                    f"{name}: already imported on {when} (import #{previous.id}); nothing changed",
-                )
+                return _duplicate(name, previous)
             run = ImportRun(organization_id=org.id, file_name=name, sha256=sha, kind="unknown")
             session.add(run)
             session.flush()
-            with path.open("rb") as fh:
+            with open_export(path) as fh:
                 detected = detect_shape(fh, name)
                 if detected.shape in ("users", "user_map"):
                     _import_members(session, org.id, run, detected, fh, name)
                 else:
-                    _import_buckets(session, org.id, run, detected, fh, name, progress, path)
+                    _import_buckets(
+                        session, org.id, run, detected, fh, name, progress, path, grouping
+                    )
             run.finished_at = utcnow()
             return ImportResult(
                 name,
@@ -129,6 +140,23 @@ def import_file(
             )
     except ParseError as exc:
         raise ImportFailed(_what_is_wrong(exc, detected)) from exc
+
+
+def _duplicate(name: str, previous: ImportRun) -> ImportResult:
+    when = previous.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    return ImportResult(
+        name,
+        "duplicate",
+        previous.kind,
+        previous.grouping,
+        previous.width,
+        0,
+        0,
+        previous.first_day,
+        previous.last_day,
+        previous.id,
+        f"{name}: already imported on {when} (import #{previous.id}); nothing changed",
+    )
 
 
 def _what_is_wrong(exc: ParseError, detected: Detected | None) -> str:
@@ -148,6 +176,14 @@ def _import_members(
     run.message = f"{name}: {count} users mapped to names and e-mails"
 
 
+class _Regroup(Exception):
+    """The file has values in dimensions its first buckets lacked: import again, so grouped."""
+
+    def __init__(self, grouping: tuple[str, ...]) -> None:
+        super().__init__(grouping)
+        self.grouping = grouping
+
+
 def _import_buckets(
     session: Session,
     org_id: int,
@@ -157,46 +193,32 @@ def _import_buckets(
     name: str,
     progress: Progress | None,
     path: Path | None = None,
+    grouping: tuple[str, ...] = (),
 ) -> None:
+    """Write the file's buckets into one record set, grouped by every dimension the whole file
+    has values for (`grouping` holds what an earlier pass found; see `_Regroup`)."""
     writer = LedgerWriter(session, org_id, import_id=run.id)
-    csv_reader: CsvReader | None = None
-    if detected.shape == "csv":
-        csv_reader = CsvReader(name)
-        buckets = csv_reader.iter_buckets(fh, progress)  # type: ignore[arg-type]
-    elif path is not None and _use_helper(path):
-        buckets = iter_buckets_in_helper(str(path), detected.shape, name, progress)
-    else:
-        buckets = iter_buckets(fh, detected.shape, name, progress, rows=True)  # type: ignore[arg-type]
+    csv_reader = CsvReader(name) if detected.shape == "csv" else None
+    buckets = _buckets(detected, fh, name, progress, path, csv_reader)
     pending: list[Bucket] = []
     key: RecordSetKey | None = None
     rs_id = 0
     emails: dict[str, str] = {}
     for index, bucket in enumerate(buckets):
-        seconds = bucket.end - bucket.start
-        if seconds not in BUCKET_SECONDS.values():
-            raise ParseError(
-                name, f"bucket {index} (start_time {bucket.start})", "a 1m, 1h or 1d bucket"
-            )
+        width = _checked_width(bucket, index, name, key)
+        if not bucket.rows and bucket.start % BUCKET_SECONDS[width]:
+            continue  # an empty bucket off the UTC grid holds nothing to count
         if key is None:
             if not bucket.rows:
                 pending.append(bucket)
                 continue
-            grouping = (
-                grouping_of_costs(bucket.costs)
-                if bucket.is_costs
-                # The first bucket with rows: every combination in it is new to the reader.
-                else grouping_of_rows(bucket.usage_rows, bucket.new_dims)
-                if isinstance(bucket, RowBucket)
-                else grouping_of_usage(bucket.usage)
-            )
-            key = RecordSetKey(bucket.kind, width_for_seconds(seconds), grouping)
+            found = tuple(sorted({*grouping, *dims_beyond(bucket, ())}))
+            key = RecordSetKey(bucket.kind, width, found)
             rs_id = writer.record_set(key)
-        elif width_for_seconds(seconds) != key.width:
-            raise ParseError(
-                name,
-                f"bucket {index} (start_time {bucket.start})",
-                f"{key.width} buckets like the rest of the file, found one of {seconds} s",
-            )
+        _check_aligned(bucket, index, name, width)
+        extra = dims_beyond(bucket, key.grouping)
+        if extra:
+            raise _Regroup(_whole_file_grouping({*key.grouping, *extra}, buckets))
         for early in pending:
             writer.write(rs_id, early)
         pending.clear()
@@ -213,6 +235,63 @@ def _import_buckets(
         )
     if csv_reader is not None:
         upsert_project_names(session, org_id, csv_reader.project_names)
+    _describe(run, name, key, summary)
+
+
+def _buckets(
+    detected: Detected,
+    fh: object,
+    name: str,
+    progress: Progress | None,
+    path: Path | None,
+    csv_reader: CsvReader | None,
+) -> Iterator[Bucket]:
+    if csv_reader is not None:
+        return csv_reader.iter_buckets(fh, progress)  # type: ignore[arg-type]
+    if path is not None and _use_helper(path):
+        return iter_buckets_in_helper(str(path), detected.shape, name, progress)
+    return iter_buckets(fh, detected.shape, name, progress, rows=True)  # type: ignore[arg-type]
+
+
+def _checked_width(bucket: Bucket, index: int, name: str, key: RecordSetKey | None) -> str:
+    """The bucket's width; one of 1m, 1h, 1d and the same for the whole file."""
+    seconds = bucket.end - bucket.start
+    where = f"bucket {index} (start_time {bucket.start})"
+    if seconds not in BUCKET_SECONDS.values():
+        raise ParseError(name, where, "a 1m, 1h or 1d bucket")
+    width = width_for_seconds(seconds)
+    if key is not None and width != key.width:
+        raise ParseError(
+            name, where, f"{key.width} buckets like the rest of the file, found one of {seconds} s"
+        )
+    return width
+
+
+def _check_aligned(bucket: Bucket, index: int, name: str, width: str) -> None:
+    """Buckets start on the UTC grid of their width, or the file is refused: the amounts of a
+    day in another time zone cannot be split exactly between two UTC days."""
+    seconds = BUCKET_SECONDS[width]
+    if bucket.start % seconds == 0:
+        return
+    moment = datetime.fromtimestamp(bucket.start, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    grid = "00:00 UTC" if width == "1d" else f"a whole {'hour' if width == '1h' else 'minute'}"
+    raise ParseError(
+        name,
+        f"bucket {index} (start_time {bucket.start} = {moment})",
+        f"{width} buckets that start at {grid}; this one does not (an export in a local time "
+        "zone?), and its amounts cannot be split exactly between UTC days. Export again with "
+        "the time zone set to UTC, or with hourly buckets (bucket_width=1h)",
+    )
+
+
+def _whole_file_grouping(grouping: set[str], rest: Iterable[Bucket]) -> tuple[str, ...]:
+    """`grouping` and every dimension the buckets still to come have values for."""
+    for bucket in rest:
+        grouping |= dims_beyond(bucket, tuple(grouping))
+    return tuple(sorted(grouping))
+
+
+def _describe(run: ImportRun, name: str, key: RecordSetKey, summary: WriteSummary) -> None:
     run.kind = COSTS if key.kind == COSTS else f"usage:{key.kind}"
     run.grouping = ",".join(key.grouping)
     run.width = key.width
@@ -221,6 +300,11 @@ def _import_buckets(
     replaced = (
         f", {summary.replaced_buckets} replaced older copies" if summary.replaced_buckets else ""
     )
+    if summary.superseded_days:
+        replaced += (
+            f", {summary.superseded_days} days of older exports grouped otherwise disagreed "
+            "with it and were replaced"
+        )
     run.message = (
         f"{name}: {summary.rows} {run.kind} rows in {summary.buckets} {key.width} buckets "
         f"({summary.first_day} to {summary.last_day}), grouped by "

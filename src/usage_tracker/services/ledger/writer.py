@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.base import utcnow
 from usage_tracker.db.models import Bucket as BucketRow
 from usage_tracker.db.models import CostRecord, RecordSet, UsageRecord, UsageRollup
+from usage_tracker.db.queries.contradicted_days import drop_contradicted_days
 from usage_tracker.db.queries.dbapi_rows import DbapiRows, plain
 from usage_tracker.db.queries.rollups import USAGE_ROLLUP_DIMS, refresh_days, refresh_derived
 from usage_tracker.db.queries.usage_dims import store_dims
@@ -59,6 +60,7 @@ class WriteSummary:
     rows: int = 0
     buckets: int = 0
     replaced_buckets: int = 0
+    superseded_days: int = 0  # days of older cost views this write contradicted, dropped
     first_day: date | None = None
     last_day: date | None = None
     record_sets: set[int] = field(default_factory=set)
@@ -248,6 +250,8 @@ class LedgerWriter:
                     r.quantity_unit,
                 )
             )
+            if len(self._cost_rows) >= _FLUSH_ROWS:
+                self._flush()  # a bucket of a million rows is written as it goes
 
     def _store_day(self, done: DayRollup | None) -> None:
         """Store a finished run's day rollup (the day had no rows before this write)."""
@@ -320,5 +324,11 @@ class LedgerWriter:
             if recompute:
                 refresh_days(self.session, rs_id, is_costs, recompute, derived=False)
             refresh_derived(self.session, rs_id, is_costs, days)
+        written = set(self._touched)
+        for rs_id, days in self._touched.items():
+            if rs_id not in self._endpoints:
+                self.summary.superseded_days += drop_contradicted_days(
+                    self.session, self.organization_id, rs_id, days, same_write=written
+                )
         self._touched.clear()
         return self.summary

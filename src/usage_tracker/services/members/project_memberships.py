@@ -256,13 +256,16 @@ class MemberRow:
         return out | {"spend_30d_usd": usd_string(self.spend_30d_nanos)}
 
 
-def _ledger_users(session: Session, org: Organization, days: int, today: Any) -> dict[str, int]:
-    """user id → cost (nanos) over the last `days` days, for users with cost or requests."""
+def _ledger_users(
+    session: Session, org: Organization, days: int, today: Any
+) -> dict[str, int | None]:
+    """user id → cost (nanos; None where unknown) over the last `days` days, for users with
+    cost or requests."""
     if days < 1 or "user" not in report_coverage.available_dimensions(session, org.slug):
         return {}
     q = ReportQuery(today - timedelta(days=days - 1), today, org=org.slug)
     rows = reports.breakdown(session, q, "user")
-    return {r.key: r.cost_nanos or 0 for r in rows if r.key and (r.cost_nanos or r.requests)}
+    return {r.key: r.cost_nanos for r in rows if r.key and (r.cost_nanos or r.requests)}
 
 
 def member_rows(

@@ -50,3 +50,16 @@ def default_range(session: Session, org: str | None = None, days: int = 30) -> t
     bounds = data_bounds(session, org)
     until = bounds[1] if bounds else date.today()
     return until - timedelta(days=days - 1), until
+
+
+def organizations_with_data(session: Session) -> list[str]:
+    """Slugs of the organizations that have any ledger data, the most recent data first."""
+    last = func.max(RecordSetDay.day)
+    query = (
+        select(Organization.slug)
+        .join(RecordSet, RecordSet.organization_id == Organization.id)
+        .join(RecordSetDay, RecordSetDay.record_set_id == RecordSet.id)
+        .group_by(Organization.slug)
+        .order_by(last.desc(), Organization.slug)
+    )
+    return list(session.scalars(query))

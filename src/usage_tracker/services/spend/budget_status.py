@@ -24,6 +24,7 @@ from usage_tracker.domain.budgets import (
 from usage_tracker.domain.forecast import DEFAULT_WINDOW, forecast
 from usage_tracker.domain.money import usd_string
 from usage_tracker.domain.periods import Period, period_containing
+from usage_tracker.services.ledger.scope_names import name_of
 from usage_tracker.services.reports.coverage import data_bounds
 from usage_tracker.services.reports.estimates import estimate_by
 from usage_tracker.services.reports.totals import breakdown
@@ -54,6 +55,11 @@ class BudgetState:
     spend_basis: str
     observed_until: date | None
     daily: list[tuple[date, int, bool]] = field(default_factory=list)
+    name: str | None = None  # the project's, user's, key's or org's name; None when unnamed
+
+    @property
+    def label(self) -> str:
+        return self.name or self.budget.scope_id
 
     @property
     def budget_nanos(self) -> int:
@@ -81,6 +87,7 @@ class BudgetState:
         return {
             "scope": b.scope,
             "id": b.scope_id,
+            "name": self.name,
             "period_start": self.period.start.isoformat(),
             "period_end": self.period.end.isoformat(),
             "budget_usd": usd_string(self.budget_nanos),
@@ -203,4 +210,5 @@ def evaluate_budget(
         spend_basis=spend.basis,
         observed_until=observed,
         daily=result.daily,
+        name=name_of(session, org.id, budget.scope, budget.scope_id, ledger=False).name,
     )

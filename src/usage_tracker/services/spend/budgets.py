@@ -7,7 +7,7 @@ mid-period re-evaluates it without re-sending thresholds already sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +26,12 @@ from usage_tracker.domain.budgets import (
 from usage_tracker.domain.money import usd_string
 from usage_tracker.domain.periods import PERIODS, PeriodError, zone
 from usage_tracker.services.kit.errors import NotFound
+from usage_tracker.services.ledger.scope_names import (
+    SCOPE_OF,
+    Name,
+    names_by_org,
+    names_for,
+)
 from usage_tracker.services.orgs.organizations import organization_by_id
 from usage_tracker.services.spend.openai_mirror import mirror_budget
 from usage_tracker.services.spend.teams import team_info
@@ -208,6 +214,9 @@ class PreviewRow:
     scope_id: str
     current_nanos: int | None
     new_nanos: int
+    period: str = "monthly"
+    name: str | None = None  # the project's, user's, key's or org's name
+    known: bool = True  # the tracker has seen the id (directory, usage or costs)
 
     @property
     def delta_nanos(self) -> int:
@@ -217,6 +226,8 @@ class PreviewRow:
         return {
             "scope": self.scope,
             "id": self.scope_id,
+            "name": self.name,
+            "known": self.known,
             "current_usd": usd_string(self.current_nanos),
             "new_usd": usd_string(self.new_nanos),
             "delta_usd": usd_string(self.delta_nanos),
@@ -224,17 +235,45 @@ class PreviewRow:
 
 
 @dataclass
-class BulkPreview:
-    rows: list[PreviewRow] = field(default_factory=list)
-    total_before_nanos: int = 0  # every budget of the organization, before
-    total_after_nanos: int = 0
+class PeriodTotal:
+    """Every budget of one period of the organization, before and after a bulk change."""
+
+    period: str
+    before_nanos: int = 0
+    after_nanos: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "period": self.period,
+            "before_usd": usd_string(self.before_nanos),
+            "after_usd": usd_string(self.after_nanos),
+            "delta_usd": usd_string(self.after_nanos - self.before_nanos),
+        }
+
+
+@dataclass
+class BulkPreview:
+    """The changes, and the organization's totals per period (amounts of different periods
+    are never added: a monthly and a yearly budget have no sum)."""
+
+    rows: list[PreviewRow] = field(default_factory=list)
+    totals: list[PeriodTotal] = field(default_factory=list)
+
+    @property
+    def main(self) -> PeriodTotal | None:
+        """The total of the period the changes are in, when they are all in one."""
+        periods = {r.period for r in self.rows}
+        return next((t for t in self.totals if {t.period} == periods), None)
+
+    def to_json(self) -> dict[str, Any]:
+        main = self.main
+        return {
             "changes": [r.to_json() for r in self.rows],
-            "total_before_usd": usd_string(self.total_before_nanos),
-            "total_after_usd": usd_string(self.total_after_nanos),
-            "delta_usd": usd_string(self.total_after_nanos - self.total_before_nanos),
+            "period": main.period if main else None,
+            "total_before_usd": usd_string(main.before_nanos) if main else None,
+            "total_after_usd": usd_string(main.after_nanos) if main else None,
+            "delta_usd": usd_string(main.after_nanos - main.before_nanos) if main else None,
+            "totals": [t.to_json() for t in self.totals],
         }
 
 
@@ -242,17 +281,42 @@ def preview_bulk(session: Session, org: Organization, specs: Sequence[BudgetSpec
     """What setting these budgets would change (nothing is written)."""
     checked = [validate(session, org, s) for s in specs]
     preview = BulkPreview()
-    current = {(b.scope, b.scope_id): b.amount_nanos for b, _ in list_budgets(session, org)}
-    preview.total_before_nanos = sum(current.values())
+    current = {
+        (b.scope, b.scope_id): (b.period, b.amount_nanos) for b, _ in list_budgets(session, org)
+    }
     after = dict(current)
     for spec in checked:
         key = (spec.scope, spec.scope_id)
+        now = current.get(key)
         preview.rows.append(
-            PreviewRow(spec.scope, spec.scope_id, current.get(key), spec.amount_nanos)
+            PreviewRow(
+                spec.scope, spec.scope_id, now[1] if now else None, spec.amount_nanos, spec.period
+            )
         )
-        after[key] = spec.amount_nanos
-    preview.total_after_nanos = sum(after.values())
+        after[key] = (spec.period, spec.amount_nanos)
+    _name_rows(session, org, preview.rows)
+    totals = {p: PeriodTotal(p) for p in PERIODS}
+    for period, nanos in current.values():
+        totals[period].before_nanos += nanos
+    for period, nanos in after.values():
+        totals[period].after_nanos += nanos
+    preview.totals = [t for t in totals.values() if t.before_nanos or t.after_nanos]
     return preview
+
+
+def _name_rows(session: Session, org: Organization, rows: list[PreviewRow]) -> None:
+    """Each row's name, and whether the tracker has ever seen its id (a team must exist)."""
+    for scope in {r.scope for r in rows}:
+        ids = [r.scope_id for r in rows if r.scope == scope]
+        found = names_for(session, org.id, scope, ids)
+        for r in rows:
+            if r.scope == scope and r.scope_id in found:
+                r.name, r.known = found[r.scope_id].name, found[r.scope_id].known
+
+
+def unknown_ids(preview: BulkPreview) -> list[PreviewRow]:
+    """Rows whose id the tracker has never seen: allowed, but worth a warning."""
+    return [r for r in preview.rows if not r.known]
 
 
 def apply_bulk(
@@ -283,4 +347,20 @@ def edit_json(e: BudgetEdit) -> dict[str, Any]:
         "id": e.scope_id,
         "before": e.before,
         "after": e.after,
+    }
+
+
+def scope_names(session: Session, rows: Iterable[Any]) -> dict[tuple[int, str, str], Name]:
+    """Names of the scopes budgets, edits, alerts or actions point at (anything with
+    `organization_id`, `scope` and `scope_id`), keyed by (organization id, scope, id)."""
+    return names_by_org(session, ((r.organization_id, r.scope, r.scope_id) for r in rows))
+
+
+def budget_names(session: Session, budgets: Iterable[Budget]) -> dict[int, Name]:
+    """Each budget's scope Name by budget id."""
+    budgets = list(budgets)
+    found = scope_names(session, budgets)
+    return {
+        b.id: found[(b.organization_id, SCOPE_OF.get(b.scope, b.scope), b.scope_id)]
+        for b in budgets
     }

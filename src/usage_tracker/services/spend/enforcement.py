@@ -16,7 +16,7 @@ derived from the operation, never copied); the web runs it in the background (`r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from usage_tracker.services.governance.project_disable import (
     restore_project,
 )
 from usage_tracker.services.kit.errors import NotFound
+from usage_tracker.services.ledger.scope_names import names_for
 from usage_tracker.services.spend import enforcement_runs
 from usage_tracker.services.spend.budget_status import BudgetState
 
@@ -56,9 +57,22 @@ def targets_for(budget: Budget) -> list[str]:
     return [budget.scope_id]
 
 
-def preview(budget: Budget, state: BudgetState | None = None) -> list[str]:
-    """What applying the budget's enforcement would do, in words."""
-    targets = targets_for(budget)
+def target_names(
+    session: Session, budget: Budget, actions: Sequence[EnforcementAction] = ()
+) -> dict[str, str]:
+    """Names of the projects or keys the budget's enforcement (and its actions) act on."""
+    scope = "key" if budget.enforce == "revoke-keys" or budget.scope == "key" else "project"
+    ids = set(targets_for(budget)) | {t for a in actions for t in (a.targets or [])}
+    found = names_for(session, budget.organization_id, scope, ids, ledger=False)
+    return {i: n.name for i, n in found.items() if n.name}
+
+
+def preview(
+    budget: Budget, state: BudgetState | None = None, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """What applying the budget's enforcement would do, in words (targets by name and id)."""
+    names = names or {}
+    targets = [f"{names[t]} ({t})" if t in names else t for t in targets_for(budget)]
     if budget.enforce == "spend-limit":
         cents = _limit_cents(state) if state else None
         at = format_cents(cents) if cents is not None else "the spend so far"

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from sqlalchemy.orm import Session, sessionmaker
@@ -163,29 +163,9 @@ def sync_organization(
         def renew(session: Session) -> None:
             renew_lease(session, org_id, holder, DEFAULT_TTL)
 
+        pull = _Pull(factory, client, org_id, slug, settings, since, full, today, renew, progress)
         try:
-            for stream in plan_streams(settings):
-                streams.append(
-                    _pull(factory, client, org_id, stream, settings, known, since, full, today,
-                          renew, progress)
-                )  # fmt: skip
-            if any(s.name.startswith("costs") and not s.error for s in streams):
-                with factory() as session, session.begin():
-                    derive_prices(session, org_id)
-
-            def report(part: str, rows: int, error: str | None) -> None:
-                streams.append(StreamResult(f"metadata:{part}", rows, error=error))
-                if progress is not None:
-                    progress(f"metadata:{part}", 1, 1)
-                if error:
-                    log.warning("sync of %s: metadata:%s failed: %s", slug, part, error)
-
-            sync_metadata(factory, client, org_id, report, max_pages=settings.sync_max_pages)
-            if settings.sync_audit_logs:
-                streams.append(
-                    _pull_audit_logs(factory, client, org_id, settings, since, full, today, renew,
-                                     progress)
-                )  # fmt: skip
+            pull.everything(known, streams)
         except BaseException as exc:
             what = f"interrupted: {type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             _record(factory, run_id, streams, "failed", what)
@@ -197,6 +177,49 @@ def sync_organization(
     finally:
         release_lease(factory, org_id, holder)
     return result
+
+
+@dataclass
+class _Pull:
+    """What one run pulls, in order: usage and cost streams, then prices, metadata and the
+    audit log; each stream's result is appended as it ends (so an interruption keeps them)."""
+
+    factory: sessionmaker[Session]
+    client: AdminClient
+    org_id: int
+    slug: str
+    settings: Settings
+    since: date | None
+    full: bool
+    today: date
+    renew: Callable[[Session], None]
+    progress: Progress | None
+
+    def everything(self, known: Any, streams: list[StreamResult]) -> None:
+        for stream in plan_streams(self.settings):
+            streams.append(
+                _pull(self.factory, self.client, self.org_id, stream, self.settings, known,
+                      self.since, self.full, self.today, self.renew, self.progress)
+            )  # fmt: skip
+        if any(s.name.startswith("costs") and not s.error for s in streams):
+            with self.factory() as session, session.begin():
+                derive_prices(session, self.org_id)
+
+        def report(part: str, rows: int, error: str | None) -> None:
+            streams.append(StreamResult(f"metadata:{part}", rows, error=error))
+            if self.progress is not None:
+                self.progress(f"metadata:{part}", 1, 1)
+            if error:
+                log.warning("sync of %s: metadata:%s failed: %s", self.slug, part, error)
+
+        sync_metadata(
+            self.factory, self.client, self.org_id, report, max_pages=self.settings.sync_max_pages
+        )
+        if self.settings.sync_audit_logs:
+            streams.append(
+                _pull_audit_logs(self.factory, self.client, self.org_id, self.settings,
+                                 self.since, self.full, self.today, self.renew, self.progress)
+            )  # fmt: skip
 
 
 def stream_error(name: str, exc: Exception) -> str:

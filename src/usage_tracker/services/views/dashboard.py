@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.domain.money import usd_string
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.reports import totals as reports
+from usage_tracker.services.reports.coverage import data_bounds
 from usage_tracker.services.reports.types import BreakdownRow, ReportQuery, Summary, previous_period
 
 # View name → the ledger dimension it needs (None: always available).
@@ -34,10 +35,11 @@ def rows_json(rows: list[BreakdownRow], by: str) -> list[dict[str, Any]]:
 @dataclass
 class Projection:
     month: str  # YYYY-MM
-    month_to_date_nanos: int
+    month_to_date_nanos: int  # the completed days' cost
     projected_nanos: int
-    days_elapsed: int
+    days_elapsed: int  # completed UTC days with data the pace is taken from
     days_in_month: int
+    through: date | None = None  # the last of those days
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,29 +48,39 @@ class Projection:
             "projected_usd": usd_string(self.projected_nanos),
             "days_elapsed": self.days_elapsed,
             "days_in_month": self.days_in_month,
+            "through": self.through.isoformat() if self.through else None,
         }
 
 
 def month_projection(
-    session: Session, q: ReportQuery, daily: list[BreakdownRow]
+    session: Session, q: ReportQuery, daily: list[BreakdownRow], today: date | None = None
 ) -> Projection | None:
-    """Month-end cost at the month-to-date pace, for the month that contains `q.until`.
+    """Month-end cost at the pace of the month's completed days, for the month of `q.until`.
 
-    When the period covers the whole month so far, the daily rows already hold the answer.
-    """
+    A completed day is a UTC day that has ended (never today, which is still being spent) and
+    that the ledger has data through; None when the month has no such day yet. When the period
+    covers the whole month so far, the daily rows already hold the answer."""
+    today = today or datetime.now(UTC).date()
     start = q.until.replace(day=1)
     days_in_month = calendar.monthrange(q.until.year, q.until.month)[1]
+    bounds = data_bounds(session, q.org)
+    if bounds is None:
+        return None
+    last = min(q.until, today - timedelta(days=1), bounds[1])
+    if last < start:
+        return None
     mtd: int | None
     if q.since <= start:
-        costs = [r.cost_nanos for r in daily if r.key and r.key >= start.isoformat()]
+        span = (start.isoformat(), last.isoformat())
+        costs = [r.cost_nanos for r in daily if r.key and span[0] <= r.key <= span[1]]
         known = [c for c in costs if c is not None]
         mtd = sum(known) if known else None
     else:
-        mtd = reports.summary(session, replace(q, since=start)).cost_nanos
+        mtd = reports.summary(session, replace(q, since=start, until=last)).cost_nanos
     if mtd is None:
         return None
-    projected = mtd * days_in_month // q.until.day
-    return Projection(start.strftime("%Y-%m"), mtd, projected, q.until.day, days_in_month)
+    projected = mtd * days_in_month // last.day
+    return Projection(start.strftime("%Y-%m"), mtd, projected, last.day, days_in_month, last)
 
 
 @dataclass

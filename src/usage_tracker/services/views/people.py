@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -108,11 +108,14 @@ def people(session: Session, organization_id: int) -> dict[str, Member]:
     return {m.user_id: m for m in session.scalars(q)}
 
 
-def project_spend(session: Session, org: Organization, days: int = SPEND_DAYS) -> dict[str, int]:
-    """Cost per project over the last `days` days, where the ledger has project costs."""
+def project_spend(
+    session: Session, org: Organization, days: int = SPEND_DAYS, today: date | None = None
+) -> dict[str, int]:
+    """Cost per project over the last `days` days to `today`, where the ledger has project
+    costs."""
     if "project" not in report_coverage.available_dimensions(session, org.slug):
         return {}
-    today = utcnow().date()
+    today = today or utcnow().date()
     q = ReportQuery(today - timedelta(days=days - 1), today, org=org.slug)
     rows = reports.breakdown(session, q, "project")
     return {r.key: r.cost_nanos for r in rows if r.key and r.cost_nanos is not None}

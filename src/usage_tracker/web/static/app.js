@@ -255,6 +255,14 @@
     document.querySelectorAll("[data-table-search]").forEach(function (input) {
       input.addEventListener("input", function () { search(input); });
     });
+    /* The budget form's id field offers the known ids of the chosen scope (a <datalist> each). */
+    document.querySelectorAll("[data-budget-form]").forEach(function (form) {
+      var scope = form.querySelector('select[name="scope"]'), id = form.querySelector("input[data-scope-list]");
+      if (!scope || !id) return;
+      var pick = function () { id.setAttribute("list", "known-" + scope.value); };
+      scope.addEventListener("change", pick);
+      pick();
+    });
     document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () {
         if (select.hasAttribute("data-theme-select")) {

@@ -55,7 +55,7 @@ def login_form(request: Request, db: DbSession, next: str | None = None) -> Resp
     return render(request, "auth/login.html", None, {"next": safe_next(next), "error": None})
 
 
-@router.post("/login")
+@router.post("/login", name="login:submit")
 def login(
     request: Request,
     db: DbSession,
@@ -105,7 +105,7 @@ def setup_form(request: Request, db: DbSession, token: str = "") -> Response:
     return render(request, "auth/setup.html", None, {"token": token, "error": None, "name": ""})
 
 
-@router.post("/setup")
+@router.post("/setup", name="setup:submit")
 def setup(
     request: Request,
     db: DbSession,

@@ -25,7 +25,11 @@ router = APIRouter(prefix="/api/v1", tags=["governance"])
 Json = dict[str, Any]
 
 
-@router.get("/rate-limits", summary="The rate-limit matrix (stored; see `fetched_at`)")
+@router.get(
+    "/rate-limits",
+    name="api:rate_limits",
+    summary="The rate-limit matrix (stored; see `fetched_at`)",
+)
 def rate_limits(
     request: Request,
     viewer: ApiViewer,
@@ -47,7 +51,7 @@ def rate_limits(
     return {"organization": org.slug} | view.to_json()
 
 
-@router.get("/api-keys", summary="The API-key inventory with hygiene flags")
+@router.get("/api-keys", name="api:api_keys", summary="The API-key inventory with hygiene flags")
 def api_keys(
     request: Request,
     viewer: ApiViewer,
@@ -66,7 +70,11 @@ def api_keys(
     return {"organization": org.slug} | view.to_json()
 
 
-@router.get("/operations/{operation_id}", summary="A bulk operation's progress and results")
+@router.get(
+    "/operations/{operation_id}",
+    name="api:operation",
+    summary="A bulk operation's progress and results",
+)
 def operation(request: Request, viewer: ApiViewer, db: DbSession, operation_id: int) -> Json:
     """The operation (`status` as stored; `state`: `running` while this dashboard runs it,
     `interrupted` when it was left unfinished by a stopped process), `done` of `counts.total`
@@ -76,7 +84,7 @@ def operation(request: Request, viewer: ApiViewer, db: DbSession, operation_id: 
     return {"organization": org.slug} | progress_of(request, db, org, operation_id).to_json()
 
 
-@router.get("/audit", summary="The audit log")
+@router.get("/audit", name="api:audit", summary="The audit log")
 def audit(
     request: Request,
     viewer: ApiViewer,

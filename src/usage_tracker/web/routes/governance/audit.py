@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from usage_tracker.services.audit.log import (
     RESULTS,
     AuditFilter,
-    audit_to_json,
     list_audit,
     org_slugs,
 )
@@ -32,6 +31,7 @@ from usage_tracker.services.kit.exports import FORMATS, export
 from usage_tracker.services.orgs.organizations import Organization
 from usage_tracker.services.sync.audit_logs import STREAM
 from usage_tracker.services.sync.status import sync_history
+from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.web.deps import DbSession, PageViewer, Viewer
 from usage_tracker.web.routes.governance.common import page, pick_org
 
@@ -82,8 +82,7 @@ def audit_query(request: Request, db: Session) -> AuditQuery:
 
 
 def audit_rows(db: Session, q: AuditQuery, limit: int | None = PAGE_LIMIT) -> list[dict[str, Any]]:
-    slugs = org_slugs(db)
-    return [audit_to_json(e, slugs) for e in list_audit(db, q.filter, limit=limit)]
+    return named_audit_json(db, list_audit(db, q.filter, limit=limit))
 
 
 def audit_source(request: Request) -> str:

@@ -25,7 +25,7 @@ from usage_tracker.services.orgs.credentials import CredentialError, connection_
 from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.web.deps import Viewer
 from usage_tracker.web.frame import frame_page
-from usage_tracker.web.state import load_state
+from usage_tracker.web.state import load_state, preferred_org, remember_org
 
 if TYPE_CHECKING:
     from usage_tracker.openai_admin.client import AdminClient
@@ -35,14 +35,15 @@ T = TypeVar("T")
 
 
 def pick_org(request: Request, db: Session, *, required: bool = False) -> Organization | None:
-    """`?org=` when it names an organization, else the default one, else the first."""
+    """`?org=` when it names an organization (remembered), else `preferred_org`."""
     orgs = list_organizations(db)
     wanted = (request.query_params.get("org") or "").strip().lower()
     by_slug = {o.slug: o for o in orgs}
     if wanted and wanted not in by_slug:
         raise HTTPException(status_code=404, detail=f"no organization {wanted!r}")
-    org = by_slug.get(wanted) or by_slug.get(request.app.state.settings.default_org)
-    org = org or (orgs[0] if orgs else None)
+    if wanted:
+        remember_org(request, wanted)
+    org = by_slug.get(wanted or preferred_org(request, db, list(by_slug)) or "")
     if org is None and required:
         raise HTTPException(status_code=404, detail="no organization yet")
     return org

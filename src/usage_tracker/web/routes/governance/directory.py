@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from usage_tracker.services.audit.log import audit_to_json, org_slugs, project_audit
+from usage_tracker.services.audit.log import org_slugs, project_audit
 from usage_tracker.services.audit.openai_log import openai_audit_to_json, project_openai_audit
 from usage_tracker.services.governance.project_disable import active_snapshot
+from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.services.views.keys import key_view
 from usage_tracker.services.views.people import directory, project_keys, refresh_directory
 from usage_tracker.services.views.rate_limits import matrix_view
@@ -68,7 +69,7 @@ def project(request: Request, viewer: PageViewer, db: DbSession, project_id: str
         "matrix": limits,
         "keys": project_keys(db, org.id, project_id),
         "inv": key_view(db, org.id, project_id=project_id),
-        "entries": [audit_to_json(e, slugs) for e in project_audit(db, org.id, project_id)],
+        "entries": named_audit_json(db, project_audit(db, org.id, project_id)),
         "openai_entries": [
             openai_audit_to_json(e, slugs) for e in project_openai_audit(db, org.id, project_id)
         ],

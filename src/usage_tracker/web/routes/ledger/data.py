@@ -14,8 +14,9 @@ from usage_tracker.services.orgs.organizations import validate_slug
 from usage_tracker.services.reports.focus import FORMATS as FOCUS_FORMATS
 from usage_tracker.services.reports.focus import parquet_available
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
-from usage_tracker.web.render import render
-from usage_tracker.web.state import ViewState, load_state
+from usage_tracker.web.frame import frame_page
+from usage_tracker.web.routes.ledger.sync import sync_flash
+from usage_tracker.web.state import ViewState, load_state, preferred_org, remember_org
 from usage_tracker.web.sync_hook import SyncHook
 
 router = APIRouter(include_in_schema=False)
@@ -27,19 +28,20 @@ def _page(
 ) -> Response:
     """The Data view with the import history of the chosen organization (or all of them)."""
     base = {
-        "view": "data",
-        "state": state,
-        "f": state.filters,
-        "supported": True,
         "history": import_history(db, state.filters.org, limit=50),
         "focus_formats": FOCUS_FORMATS if parquet_available() else ("csv",),
     }
-    return render(request, "views/data.html", viewer, base | ctx)
+    return frame_page(request, viewer, db, "views/data.html", "data", base | ctx, state=state)
 
 
 @router.get("/data", name="data")
 def data_page(request: Request, viewer: PageViewer, db: DbSession) -> Response:
+    """Uploads, sync and history; `?org=` picks the organization (remembered), else the one
+    with data (`preferred_org`): "Sync now" and uploads go to it."""
     state = load_state(request, db)
+    if state.filters.org:
+        remember_org(request, state.filters.org)
+    chosen = state.filters.org or preferred_org(request, db, state.orgs)
     hook: SyncHook | None = request.app.state.sync
     return _page(
         request,
@@ -48,7 +50,7 @@ def data_page(request: Request, viewer: PageViewer, db: DbSession) -> Response:
         state,
         results=None,
         sync_rows=hook.status(db, state.filters.org) if hook else None,
-        default_org=state.filters.org or request.app.state.settings.default_org,
+        default_org=chosen or request.app.state.settings.default_org,
     )
 
 
@@ -95,7 +97,7 @@ def import_upload(request: Request, org: str, upload: UploadFile) -> dict[str, A
     }
 
 
-@router.post("/data/upload", name="upload")
+@router.post("/data/upload", name="data:upload")
 def upload(
     request: Request,
     viewer: AdminViewer,
@@ -112,14 +114,13 @@ def upload(
     return _page(request, viewer, db, state, results=results, sync_rows=None, default_org=slug)
 
 
-@router.post("/data/sync", name="sync")
+@router.post("/data/sync", name="data:sync")
 def sync_now(request: Request, viewer: AdminViewer, org: Annotated[str, Form()] = "") -> Response:
-    hook: SyncHook | None = request.app.state.sync
-    if hook is None:
-        raise HTTPException(status_code=404, detail="Sync is not available in this installation.")
+    """Sync the chosen organization, then back to the Data page with what happened (a missing
+    or rejected key says how to fix it); JSON for a client that asks for it."""
     slug = _org_slug(request, org)
-    message = hook.run(request.app.state.session_factory, slug)
-    return JSONResponse({"org": slug, "message": message})
+    hook: SyncHook | None = request.app.state.sync
+    return sync_flash(request, hook, slug)
 
 
 def _org_slug(request: Request, org: str | None) -> str:

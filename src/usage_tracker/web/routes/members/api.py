@@ -16,7 +16,11 @@ from usage_tracker.web.routes.governance.common import require_org
 router = APIRouter(prefix="/api/v1", tags=["governance"])  # added to the app by web/app.py
 
 
-@router.get("/members", summary="Organization members with roles, projects, keys and spend")
+@router.get(
+    "/members",
+    name="api:members",
+    summary="Organization members with roles, projects, keys and spend",
+)
 def members(
     request: Request,
     viewer: ApiViewer,

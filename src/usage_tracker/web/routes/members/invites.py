@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from usage_tracker.domain.roles import ORG_ROLES, PROJECT_ROLES
-from usage_tracker.services.audit.log import AuditFilter, audit_to_json, list_audit, org_slugs
+from usage_tracker.services.audit.log import AuditFilter, list_audit
 from usage_tracker.services.members.invites import (
     create_invite,
     refresh_invites,
@@ -18,6 +18,7 @@ from usage_tracker.services.members.invites import (
     stored_invites,
 )
 from usage_tracker.services.members.roster import roster
+from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
 from usage_tracker.web.routes.governance.common import actor, admin_client, call, require_org
 from usage_tracker.web.routes.members.projects import members_page
@@ -42,13 +43,12 @@ def active_projects(db: DbSession, org_id: int) -> list[tuple[str, str]]:
 def invites_page(request: Request, viewer: PageViewer, db: DbSession) -> Response:
     """Pending invites (as last read), the invite form and the audit trail of invites."""
     org = require_org(request, db)
-    slugs = org_slugs(db)
     entries = list_audit(db, AuditFilter(org.id, action="invite."), limit=50)
     ctx = {
         "invites": stored_invites(db, org.id),
         "projects": active_projects(db, org.id),
         "project_roles": PROJECT_ROLES,
-        "entries": [audit_to_json(e, slugs) for e in entries],
+        "entries": named_audit_json(db, entries),
     }
     return members_page(request, db, viewer, "invites.html", org, ctx)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from usage_tracker.db.base import utcnow
-from usage_tracker.services.audit.log import AuditFilter, audit_to_json, list_audit, org_slugs
+from usage_tracker.services.audit.log import AuditFilter, list_audit
 from usage_tracker.services.governance.keys_inventory import refresh_key_inventory
 from usage_tracker.services.members.invites import refresh_invites, stored_invites
 from usage_tracker.services.members.project_memberships import MemberFilters, member_rows
@@ -20,6 +20,7 @@ from usage_tracker.services.members.roster import (
     remove_member,
     set_role,
 )
+from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer
 from usage_tracker.web.routes.governance.common import (
     actor,
@@ -92,12 +93,11 @@ def member_detail(request: Request, viewer: PageViewer, db: DbSession, user_id: 
     if row is None:
         raise HTTPException(status_code=404, detail=f"no member {user_id} in {org.slug}")
     plan = plan_remove(db, org.id, user_id)
-    slugs = org_slugs(db)
     entries = list_audit(db, AuditFilter(org.id, target_id=user_id), limit=100)
     entries += list_audit(db, AuditFilter(org.id, action="project_member."), limit=500)
     entries = [e for e in entries if e.target_id == user_id or e.target_id.endswith(f"/{user_id}")]
     entries.sort(key=lambda e: (e.at, e.id), reverse=True)
-    ctx = {"m": row, "keys": plan.keys, "entries": [audit_to_json(e, slugs) for e in entries]}
+    ctx = {"m": row, "keys": plan.keys, "entries": named_audit_json(db, entries)}
     return members_page(request, db, viewer, "detail.html", org, ctx)
 
 

@@ -47,13 +47,13 @@ def _filters_json(state: ViewState) -> Json:
     }
 
 
-@router.get("/summary", summary="Totals for a period", description=FILTER_DOC)
+@router.get("/summary", name="api:summary", summary="Totals for a period", description=FILTER_DOC)
 def summary(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     """Exactly `usage-tracker report summary --format json`."""
     return reports.summary(db, _state(request, db).filters.query).to_json()
 
 
-@router.get("/dimensions", summary="What the data supports")
+@router.get("/dimensions", name="api:dimensions", summary="What the data supports")
 def dimensions(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     state = _state(request, db)
     return {
@@ -65,7 +65,7 @@ def dimensions(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     }
 
 
-@router.get("/overview", summary="The overview view", description=FILTER_DOC)
+@router.get("/overview", name="api:overview", summary="The overview view", description=FILTER_DOC)
 def overview(
     request: Request,
     viewer: ApiViewer,
@@ -95,42 +95,46 @@ def _detail(request: Request, db: DbSession, by: str, key: str) -> Json:
     return {"filters": _filters_json(state)} | data.to_json()
 
 
-@router.get("/users", summary="The users view", description=FILTER_DOC)
+@router.get("/users", name="api:users", summary="The users view", description=FILTER_DOC)
 def users(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     return _table(request, db, "user")
 
 
-@router.get("/users/{user_id}", summary="One user: daily cost by model, projects")
+@router.get("/users/{user_id}", name="api:user", summary="One user: daily cost by model, projects")
 def user(request: Request, viewer: ApiViewer, db: DbSession, user_id: str) -> Json:
     return _detail(request, db, "user", user_id)
 
 
-@router.get("/projects", summary="The projects view", description=FILTER_DOC)
+@router.get("/projects", name="api:projects", summary="The projects view", description=FILTER_DOC)
 def projects(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     return _table(request, db, "project")
 
 
-@router.get("/projects/{project_id}", summary="One project: model mix, keys, users")
+@router.get(
+    "/projects/{project_id}", name="api:project", summary="One project: model mix, keys, users"
+)
 def project(request: Request, viewer: ApiViewer, db: DbSession, project_id: str) -> Json:
     return _detail(request, db, "project", project_id)
 
 
-@router.get("/models", summary="The models view", description=FILTER_DOC)
+@router.get("/models", name="api:models", summary="The models view", description=FILTER_DOC)
 def models(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     return _table(request, db, "model")
 
 
-@router.get("/keys", summary="The API keys view", description=FILTER_DOC)
+@router.get("/keys", name="api:keys", summary="The API keys view", description=FILTER_DOC)
 def keys(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     return _table(request, db, "api_key")
 
 
-@router.get("/keys/{api_key_id}", summary="One API key: daily cost by model")
+@router.get("/keys/{api_key_id}", name="api:key", summary="One API key: daily cost by model")
 def key(request: Request, viewer: ApiViewer, db: DbSession, api_key_id: str) -> Json:
     return _detail(request, db, "api_key", api_key_id)
 
 
-@router.get("/breakdown/{by}", summary="Any breakdown", description=FILTER_DOC)
+@router.get(
+    "/breakdown/{by}", name="api:breakdown", summary="Any breakdown", description=FILTER_DOC
+)
 def breakdown(
     request: Request,
     viewer: ApiViewer,
@@ -146,7 +150,7 @@ def breakdown(
     return {"filters": _filters_json(state), "by": by, "rows": views.rows_json(rows, by)}
 
 
-@router.get("/imports", summary="The import history (the Data view)")
+@router.get("/imports", name="api:imports", summary="The import history (the Data view)")
 def imports(request: Request, viewer: ApiViewer, db: DbSession) -> Json:
     state = _state(request, db)
     return {"imports": [import_json(run) for run in import_history(db, state.filters.org)]}
@@ -170,6 +174,7 @@ def import_json(run: Any) -> Json:
 
 @router.get(
     "/export/focus",
+    name="api:export_focus",
     summary="The bill in FOCUS 1.2 (CSV or Parquet)",
     description="Billed cost as FOCUS rows for FinOps tools, exactly `usage-tracker export focus`"
     " (docs/focus.md). `since`/`until`: inclusive UTC days.",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from usage_tracker.domain.budgets import ENFORCEMENTS, SCOPES
 from usage_tracker.domain.periods import PERIODS
+from usage_tracker.services.ledger.scope_names import Name, choices
 from usage_tracker.services.orgs.organizations import (
     Organization,
     list_organizations,
@@ -19,7 +20,13 @@ from usage_tracker.services.orgs.organizations import (
 )
 from usage_tracker.services.spend import enforcement, enforcement_runs
 from usage_tracker.services.spend.budget_status import BudgetState, evaluate_budget
-from usage_tracker.services.spend.budgets import Budget, budget_history, list_budgets
+from usage_tracker.services.spend.budgets import (
+    Budget,
+    budget_history,
+    budget_names,
+    list_budgets,
+    scope_names,
+)
 from usage_tracker.services.spend.evaluation import alert_history
 from usage_tracker.services.spend.openai_mirror import openai_controls
 from usage_tracker.web import charts
@@ -51,6 +58,21 @@ def keep(state: BudgetState, status: str | None) -> bool:
     return True
 
 
+def period_totals(states: list[BudgetState]) -> list[dict[str, Any]]:
+    """Budget and spend summed per period kind (monthly, quarterly, yearly): a monthly and a
+    yearly amount are never added together."""
+    out = []
+    for period in PERIODS:
+        group = [s for s in states if s.budget.period == period]
+        if group:
+            out.append({
+                "period": period, "count": len(group),
+                "budget": sum(s.budget_nanos for s in group),
+                "spent": sum(s.spent_nanos for s in group),
+            })  # fmt: skip
+    return out
+
+
 @router.get("/budgets", name="budgets:list")
 def budgets_page(
     request: Request, viewer: PageViewer, db: DbSession, status: str | None = None
@@ -59,8 +81,7 @@ def budgets_page(
     status = status if status in FILTERS else None
     shown = sorted((s for s in states if keep(s, status)), key=lambda s: -s.percent)
     cards = {
-        "budget": sum(s.budget_nanos for s in states),
-        "spent": sum(s.spent_nanos for s in states),
+        "periods": period_totals(states),
         "warning": sum(1 for s in states if s.status == "warning"),
         "over": sum(1 for s in states if s.status == "over"),
         "at_risk": sum(1 for s in states if s.at_risk),
@@ -68,9 +89,18 @@ def budgets_page(
     ctx = {
         "states": shown, "errors": errors, "status": status, "cards": cards,
         "orgs": org_choices(request, db), "scopes": SCOPES, "periods": PERIODS,
-        "enforcements": ENFORCEMENTS,
+        "enforcements": ENFORCEMENTS, "known": known_ids(db) if viewer.is_admin else {},
     }  # fmt: skip
     return spend_page(request, viewer, db, "budgets", "budgets/list.html", ctx)
+
+
+def known_ids(db: Session) -> dict[str, list[Name]]:
+    """What the budget form offers per scope: every id the tracker knows, with its name."""
+    orgs = list_organizations(db)
+    out: dict[str, list[Name]] = {"org": [Name("org", o.slug, o.name, True) for o in orgs]}
+    for scope in ("project", "user", "key", "team"):
+        out[scope] = [n for o in orgs for n in choices(db, o.id, scope)]
+    return out
 
 
 @router.get("/budgets/history", name="budgets:history")
@@ -82,9 +112,8 @@ def history_page(request: Request, viewer: PageViewer, db: DbSession) -> HTMLRes
         key=lambda e: (e.at, e.id),
         reverse=True,
     )
-    return spend_page(
-        request, viewer, db, "budgets", "budgets/history.html", {"edits": edits, "slugs": slugs}
-    )
+    ctx = {"edits": edits, "slugs": slugs, "edit_names": scope_names(db, edits)}
+    return spend_page(request, viewer, db, "budgets", "budgets/history.html", ctx)
 
 
 @router.get("/budgets/{budget_id:int}", name="budgets:detail")
@@ -105,23 +134,27 @@ def detail_context(
 ) -> dict[str, Any]:
     controls = openai_controls(db, org.id, budget.scope_id) if budget.scope == "project" else None
     actions = enforcement.actions(db, budget_id=budget.id)
+    edits = budget_history(db, org, budget.scope, budget.scope_id)
+    targets = enforcement.target_names(db, budget, actions)
     return {
         "s": state,
         "b": budget,
         "burn_chart": chart,
         "events": alert_history(db, budget.id),
-        "budget_names": {budget.id: budget.scope_id},
+        "budget_names": budget_names(db, [budget]),
         "actions": actions,
         "action_ops": enforcement_runs.operations_of(db, actions),
         "restorable": enforcement.RESTORABLE,
-        "enforce_preview": enforcement.preview(budget, state),
-        "edits": budget_history(db, org, budget.scope, budget.scope_id),
+        "enforce_preview": enforcement.preview(budget, state, targets),
+        "target_names": targets,
+        "edits": edits,
+        "edit_names": scope_names(db, edits),
         "controls": controls,
     }
 
 
 @router.get("/alerts", name="alerts:list")
 def alerts_page(request: Request, viewer: PageViewer, db: DbSession) -> HTMLResponse:
-    names = {b.id: f"{b.scope} {b.scope_id} ({slug})" for b, slug in list_budgets(db)}
+    names = budget_names(db, [b for b, _slug in list_budgets(db)])
     ctx = {"events": alert_history(db, limit=500), "budget_names": names}
     return spend_page(request, viewer, db, "alerts", "budgets/alerts.html", ctx)

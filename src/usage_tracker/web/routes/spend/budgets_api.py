@@ -19,7 +19,7 @@ from usage_tracker.web.routes.spend.common import get_budget_or_404
 router = APIRouter(prefix="/api/v1", tags=["budgets"])
 
 
-@router.get("/budgets", summary="Every budget with its status and forecast")
+@router.get("/budgets", name="api:budgets", summary="Every budget with its status and forecast")
 def budgets(
     viewer: ApiViewer,
     db: DbSession,
@@ -30,7 +30,11 @@ def budgets(
     return [s.to_json() for s in states if keep(s, status)]
 
 
-@router.get("/budgets/{budget_id}", summary="One budget: status, burn, alerts, actions, edits")
+@router.get(
+    "/budgets/{budget_id}",
+    name="api:budget",
+    summary="One budget: status, burn, alerts, actions, edits",
+)
 def budget(viewer: ApiViewer, db: DbSession, budget_id: int) -> dict[str, Any]:
     b, org = get_budget_or_404(db, budget_id)
     state = evaluate_budget(db, org, b)
@@ -48,7 +52,7 @@ def budget(viewer: ApiViewer, db: DbSession, budget_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/alerts", summary="Alert history, newest first")
+@router.get("/alerts", name="api:alerts", summary="Alert history, newest first")
 def alerts(
     viewer: ApiViewer, db: DbSession, budget_id: int | None = Query(None)
 ) -> list[dict[str, Any]]:

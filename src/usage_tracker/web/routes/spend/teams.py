@@ -11,11 +11,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from usage_tracker.services.audit.log import audit_to_json, org_slugs
 from usage_tracker.services.orgs.organizations import Organization, list_organizations
 from usage_tracker.services.reports.coverage import data_bounds
 from usage_tracker.services.spend.chargeback import Showback, showback, to_csv, to_xlsx
 from usage_tracker.services.spend.teams import MEMBER_KINDS, list_teams
+from usage_tracker.services.views.audit_names import named_audit_json
 from usage_tracker.services.views.teams import (
     member_choices,
     team_history,
@@ -101,13 +101,12 @@ def team_page(
     view = team_view(db, o, info)
     if format == "json":
         return JSONResponse({"org": o.slug, **view.to_json()})
-    slugs = org_slugs(db)
     ctx: dict[str, Any] = {
         "org": o.slug,
         "team": view,
         "kinds": MEMBER_KINDS,
         "choices": member_choices(db, o) if viewer.is_admin else {},
-        "entries": [audit_to_json(e, slugs) for e in team_history(db, o, team_id)],
+        "entries": named_audit_json(db, team_history(db, o, team_id)),
     }
     return spend_page(request, viewer, db, "teams", "teams/detail.html", ctx)
 
@@ -130,12 +129,16 @@ def export(
     return Response(to_xlsx(result), media_type=xlsx, headers=headers)
 
 
-@api_router.get("/teams", summary="Teams and their members, per organization")
+@api_router.get("/teams", name="api:teams", summary="Teams and their members, per organization")
 def teams_api(viewer: ApiViewer, db: DbSession) -> dict[str, list[dict[str, object]]]:
     return {o.slug: [t.to_json() for t in list_teams(db, o)] for o in list_organizations(db)}
 
 
-@api_router.get("/teams/showback", summary="Monthly showback per team (usage-tracker report teams)")
+@api_router.get(
+    "/teams/showback",
+    name="api:showback",
+    summary="Monthly showback per team (usage-tracker report teams)",
+)
 def showback_api(
     viewer: ApiViewer, db: DbSession,
     org: str | None = None, from_month: str | None = MONTH, to_month: str | None = MONTH,

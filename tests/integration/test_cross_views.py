@@ -1,0 +1,111 @@
+"""One attribution across views: Users, Members, Keys, Projects and Teams give the same dollars
+for the same person, key, project or team over the same range — on the demo organization and
+on a synced fake organization, on both databases.
+
+Each view is read through the service the page, the JSON API and the CLI call; the views are
+compared with each other, and each column with the billed total.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.integration.test_sync import fake_org, run, sync_settings
+from usage_tracker.db.engine import transaction
+from usage_tracker.db.models import Budget, Organization
+from usage_tracker.services.governance.keys_inventory import _key_costs
+from usage_tracker.services.ledger.demo import DEMO_ORG, generate_files
+from usage_tracker.services.ledger.imports import import_file
+from usage_tracker.services.members.project_memberships import _ledger_users
+from usage_tracker.services.orgs.organizations import get_organization
+from usage_tracker.services.reports.totals import breakdown, summary
+from usage_tracker.services.reports.types import ReportQuery
+from usage_tracker.services.spend.budget_status import scope_spend
+from usage_tracker.services.spend.teams import create_team, set_members
+from usage_tracker.services.views.people import project_spend
+from usage_tracker.settings import Settings
+
+DAYS = 30
+
+
+def _column(session: Session, q: ReportQuery, by: str) -> dict[str | None, int | None]:
+    return {r.key: r.cost_nanos for r in breakdown(session, q, by)}
+
+
+def _team_spend(
+    session: Session, org: Organization, since: date, until: date, **members: list[str]
+) -> int:
+    name = f"t{len(members)}-{'-'.join(sorted(members))}-{sum(map(len, members.values()))}"
+    create_team(session, org, name, actor="test")
+    set_members(session, org, name, actor="test", **members)  # type: ignore[arg-type]
+    probe = Budget(scope="team", scope_id=name, organization_id=org.id)
+    return sum(scope_spend(session, org, probe, since, until).daily.values())
+
+
+def _check_views(factory: sessionmaker[Session], slug: str, today: date) -> None:
+    since = today - timedelta(days=DAYS - 1)
+    q = ReportQuery(since, today, org=slug)
+    with transaction(factory) as session:
+        org = get_organization(session, slug)
+        total = summary(session, q).cost_nanos
+        assert total, "the organization has spend in the range"
+        users, keys = _column(session, q, "user"), _column(session, q, "api_key")
+        projects = _column(session, q, "project")
+        for name, column in (("users", users), ("keys", keys), ("projects", projects)):
+            assert sum(v or 0 for v in column.values()) == total, f"{name} sum to the bill"
+        members = _ledger_users(session, org, DAYS, today)
+        requests = {r.key: r.requests for r in breakdown(session, q, "user")}
+        for user, nanos in users.items():
+            if user is None:
+                continue
+            assert summary(session, ReportQuery(since, today, org=slug, user=user)).cost_nanos == (
+                nanos
+            ), user
+            assert members.get(user) == nanos, f"Members and Users disagree on {user}"
+            if requests.get(user):
+                assert nanos not in (0, None), f"{user} has requests but ${nanos}"
+        inventory = _key_costs(session, org.id, today)
+        for key, nanos in keys.items():
+            if key is None:
+                continue
+            one = ReportQuery(since, today, org=slug, api_key=key)
+            assert summary(session, one).cost_nanos == nanos, key
+            assert inventory.get(key) == nanos, f"Keys inventory and Keys disagree on {key}"
+        assert project_spend(session, org, DAYS, today=today) == {
+            p: n for p, n in projects.items() if p and n is not None
+        }
+        named_users = sorted(u for u in users if u)[:2]
+        named_keys = sorted(k for k in keys if k)[:2]
+        a_project = sorted(p for p in projects if p)[0]
+        assert _team_spend(session, org, since, today, users=named_users) == sum(
+            users[u] or 0 for u in named_users
+        )
+        assert _team_spend(session, org, since, today, keys=named_keys) == sum(
+            keys[k] or 0 for k in named_keys
+        )
+        assert _team_spend(session, org, since, today, projects=[a_project]) == projects[a_project]
+        session.rollback()
+
+
+def test_views_agree_on_the_demo_organization(
+    session_factory: sessionmaker[Session],
+) -> None:
+    today = date(2026, 3, 31)
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in generate_files(Path(tmp), 7, today, days=45):
+            import_file(session_factory, DEMO_ORG, path)
+    _check_views(session_factory, DEMO_ORG, today)
+
+
+def test_views_agree_on_a_synced_organization(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    c = fake_org()
+    s = sync_settings(settings, c)
+    assert run(session_factory, s, c).ok
+    today = datetime.fromtimestamp(c.org.now, UTC).date()
+    _check_views(session_factory, s.default_org, today)
