@@ -1,6 +1,6 @@
 # One command to run, one to test. Everything the commands need is installed here:
 # uv (into .tools), the locked Python dependencies (into .venv), and, for `make test`,
-# the Debian packages postgresql and chromium when they are missing.
+# the Debian packages postgresql, chromium and fonts-nanum when they are missing.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,7 +24,7 @@ BENCH_ARGS  ?=
 
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
 
-.PHONY: help venv run test check lint fmt bench system-packages clean distclean
+.PHONY: help venv run test check lint fmt bench bench-postgres system-packages clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,9 +35,13 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
 
+# Bytecode is compiled here, so a process with PYTHONDONTWRITEBYTECODE=1 (common in containers)
+# does not recompile every module it imports on every start: --compile-bytecode for the installed
+# packages, compileall for our own (installed editable).
 $(STAMP): uv.lock pyproject.toml | $(UV)
 	UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON) \
 		--compile-bytecode
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 venv: $(STAMP) ## Create or update .venv from uv.lock (with the dev group)
@@ -77,13 +81,19 @@ fmt: $(STAMP) ## Format and autofix
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) ## Generate (once) a year of a large org, import it, time reports (BENCH_ARGS=...)
+bench: $(STAMP) ## Generate (once) both bench datasets, import them, time CLI, reports, pages (BENCH_ARGS=...)
+	$(BIN)/python -m compileall -q src benchmarks
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-system-packages: ## Install postgresql and chromium with apt-get when they are missing
+bench-postgres: $(STAMP) system-packages ## The same benchmarks on a throwaway PostgreSQL (BENCH_ARGS=...)
+	$(BIN)/python -m compileall -q src benchmarks
+	scripts/with-postgres.sh bash -c '$(BIN)/python -m benchmarks.run --no-sqlite --postgres "$$USAGE_TRACKER_TEST_PG_URL" $(BENCH_ARGS)'
+
+system-packages: ## Install postgresql, chromium and a Korean font (screenshots) with apt-get when missing
 	@need=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	[ -d /usr/share/fonts/truetype/nanum ] || need="$$need fonts-nanum"; \
 	if [ -n "$$need" ]; then \
 		echo "+ $(APT_GET) update && $(APT_GET) install -y$$need"; \
 		$(APT_GET) update -q; \

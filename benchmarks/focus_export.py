@@ -9,7 +9,8 @@ item: ~365,000 cost results a year; written once, cached). It is imported into a
 of its own so the peak RSS printed is the export's alone. The CSV is then read back: its
 BilledCost must equal the generator's total to the nano-dollar. Limits: ≤ 15 s, ≤ 300 MB.
 
-From `make bench`: `focus_export.bench_export(url, args.days)` after the import of the costs.
+From `make bench` (`benchmarks/run.py`): `focus_export.bench_export(url, args.days,
+files.totals.cost_nanos)` on the bench year's database, after its import.
 """
 
 from __future__ import annotations

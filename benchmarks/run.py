@@ -1,10 +1,16 @@
-"""`make bench`: generate (once) a large synthetic organization, import it, time the reports.
+"""`make bench`: generate (once) two large synthetic organizations, import them, time it all.
 
     python -m benchmarks.run [--days N] [--projects N] [--users N] [--runs N] [--postgres URL]
 
-The import runs through `import_file` (the real service path) in a child process, so the peak RSS
-printed is the import's own. Report timings call the service functions (`summary`, `breakdown`)
-on a fresh session per run, over the whole generated range.
+The datasets (cached in --data-dir): the bench year (hourly usage + daily project × line item
+costs) and the user-cost year (a year of the dashboard's cost export grouped by user, as a JSON
+page, a JSON array of buckets and CSV; `user_costs.py`). Imports run through `import_file` (the
+real service path) in a child process, so the peak RSS printed is the import's own; the user-cost
+imports are held to a plain-SQLite upsert of the same rows measured in the same run
+(`reference.py`). Then: the report queries in the service layer, the dashboard pages and their
+JSON twins over both databases (`web_pages.py`), whole `usage-tracker` processes
+(`cli_times.py`) and the FOCUS export (`focus_export.py`). Each target is printed met or MISSED,
+and listed again at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.generate import START, BenchFiles, Params, ensure_files
+from benchmarks import cli_times, focus_export, user_cost_bench, user_costs, web_pages
+from benchmarks.generate import START, BenchFiles, Params, Totals, ensure_files
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES: tuple[tuple[str, str | None, int | None], ...] = (
@@ -140,7 +147,7 @@ def fresh_database(kind: str, base: str, work: Path) -> tuple[str, Callable[[], 
     from usage_tracker.db.migrate import upgrade
 
     if kind == "sqlite":
-        path = work / f"bench-{os.getpid()}.sqlite3"
+        path = work / f"bench-{os.getpid()}-{uuid.uuid4().hex[:6]}.sqlite3"
         for p in work.glob(path.name + "*"):
             p.unlink()
         url = f"sqlite:///{path}"
@@ -167,11 +174,21 @@ def fresh_database(kind: str, base: str, work: Path) -> tuple[str, Callable[[], 
     return url, drop
 
 
-def bench_backend(kind: str, base: str, files: BenchFiles, args: argparse.Namespace) -> bool:
+@dataclass
+class Datasets:
+    files: BenchFiles
+    user_costs: dict[str, Path]
+    user_totals: Totals
+    reference: float = 0.0  # plain-SQLite rows/s, measured once per run
+
+
+def bench_backend(kind: str, base: str, data: Datasets, args: argparse.Namespace) -> list[str]:
+    """Everything on one backend; returns the targets missed."""
+    files = data.files
     url, drop = fresh_database(kind, base, args.data_dir)
-    ok = True
+    missed: list[str] = []
     try:
-        print(f"\n== {kind} ==", flush=True)
+        print(f"\n== {kind}: the bench year ==", flush=True)
         fig = run_import(url, [files.usage, files.costs])
         for f in fig.files:
             rate = f["rows"] / f["seconds"] if f["seconds"] else 0
@@ -192,16 +209,53 @@ def bench_backend(kind: str, base: str, files: BenchFiles, args: argparse.Namesp
         problems = verify(url, files, args.days)
         for p in problems:
             print(f"  WRONG: {p}")
-        ok = not problems and again.files[0]["outcome"] == "duplicate"
+        if problems or outcome != "duplicate":
+            missed.append(f"{kind}: bench year totals / re-import")
         print(f"  totals match the generator: {'yes' if not problems else 'NO'}")
         print(f"  report queries over {args.days} days, {args.runs} runs each (ms):")
         print(f"    {'query':<32} {'p50':>8} {'p95':>8}")
         for name, (p50, p95) in time_queries(url, args.days, args.runs).items():
             print(f"    {name:<32} {p50:8.1f} {p95:8.1f}", flush=True)
+        if not args.no_pages:
+            print(f"  pages over the bench year, {args.page_runs} requests each:")
+            pages = web_pages.time_pages(url, "bench", args.page_runs)
+            if not web_pages.print_pages(pages, "    "):
+                missed.append(f"{kind}: pages over the bench year")
+        if not focus_export.bench_export(url, args.days, files.totals.cost_nanos):
+            missed.append(f"{kind}: FOCUS export")
     finally:
         if not args.keep:
             drop()
-    return ok
+    missed += bench_user_cost_year(kind, base, data, args)
+    return missed
+
+
+def bench_user_cost_year(
+    kind: str, base: str, data: Datasets, args: argparse.Namespace
+) -> list[str]:
+    print(f"\n== {kind}: the user-cost year ==", flush=True)
+    missed: list[str] = []
+    ok, url, drop = user_cost_bench.bench_shapes(
+        lambda: fresh_database(kind, base, args.data_dir),
+        data.user_costs,
+        data.user_totals,
+        args.days,
+        data.reference,
+    )
+    if not ok:
+        missed.append(f"{kind}: user-cost imports (≥ {user_cost_bench.RATIO} × reference)")
+    try:
+        if not cli_times.bench_reports(url, args.cli_runs, "the user-cost year"):
+            missed.append(f"{kind}: the five reports ≤ {cli_times.REPORT_LIMIT_MS:.0f} ms")
+        if not args.no_pages:
+            print(f"  pages over the user-cost year, {args.page_runs} requests each:")
+            pages = web_pages.time_pages(url, "bench", args.page_runs)
+            if not web_pages.print_pages(pages, "    "):
+                missed.append(f"{kind}: pages over the user-cost year")
+    finally:
+        if not args.keep:
+            drop()
+    return missed
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -213,6 +267,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-hour", type=int, default=d.per_hour, help="results per hour")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query (≥ 20)")
+    parser.add_argument("--page-runs", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--cli-runs", type=int, default=5, help="timed processes per command")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
     parser.add_argument("--postgres", metavar="URL", help="also run against this PostgreSQL")
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
@@ -225,17 +282,34 @@ def main(argv: list[str] | None = None) -> int:
     params = Params(args.days, args.projects, args.users, args.seed, args.per_hour)
     t0 = time.perf_counter()
     files = ensure_files(args.data_dir, params)
+    paths, user_totals = user_costs.ensure(args.data_dir, params)
     size = (files.usage.stat().st_size + files.costs.stat().st_size) / 2**30
     print(
         f"data: {files.totals.usage_rows:,} hourly completions results in "
         f"{files.totals.usage_buckets:,} buckets + {files.totals.cost_rows:,} daily cost results "
-        f"({size:.2f} GiB of JSON; ready in {time.perf_counter() - t0:.1f} s)"
+        f"({size:.2f} GiB of JSON); the user-cost year: {user_totals.cost_rows:,} results "
+        f"({paths['page'].stat().st_size / 2**20:,.0f} MiB as a JSON page); "
+        f"ready in {time.perf_counter() - t0:.1f} s; load average {_load()}"
     )
+    data = Datasets(files, paths, user_totals)
+    print("\n== plain-SQLite reference ==")
+    data.reference = user_cost_bench.reference_rate(paths["page"])
+    print("\n== whole-process CLI ==")
+    missed = [] if cli_times.bench_empty(args.cli_runs) else ["report summary on an empty database"]
     backends = [] if args.no_sqlite else [("sqlite", "")]
     if args.postgres:
         backends.append(("postgresql", args.postgres))
-    ok = all([bench_backend(kind, base, files, args) for kind, base in backends])
-    return 0 if ok else 1
+    for kind, base in backends:
+        missed += bench_backend(kind, base, data, args)
+    print(f"\n== targets (load average now {_load()}) ==")
+    for line in missed:
+        print(f"  MISSED: {line}")
+    print("  every target met" if not missed else f"  {len(missed)} target(s) missed")
+    return 0 if not missed else 1
+
+
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":

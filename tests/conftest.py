@@ -34,6 +34,15 @@ from usage_tracker.services.accounts import accounts
 from usage_tracker.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Rich consoles fix their width from COLUMNS when created (at the CLI's import) and otherwise read
+# it on every print. In-process CLI tests (CliRunner) pass COLUMNS per call, so the CLI is imported
+# here, before any test, without it — never first inside one test's environment.
+_columns = os.environ.pop("COLUMNS", None)
+import usage_tracker.cli.context  # noqa: E402, F401
+
+if _columns is not None:
+    os.environ["COLUMNS"] = _columns
 # Read once at import: tests clear USAGE_TRACKER_* from the environment (see `clean_env`).
 PG_URL = os.environ.get("USAGE_TRACKER_TEST_PG_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]

@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+# The sample files' days (July 2024): presets count from today, so views of them ask for these.
+SAMPLE_DAYS = "?range=custom&since=2024-06-01&until=2024-08-31"
 
 
 def _free_port() -> int:

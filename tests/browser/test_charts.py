@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.conftest import PASSWORD, running_dashboard, screenshot
+from tests.browser.conftest import PASSWORD, SAMPLE_DAYS, running_dashboard, screenshot
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.services.accounts.accounts import create_account
 from usage_tracker.services.ledger.imports import import_file
@@ -78,7 +78,7 @@ def first_load(page: Page, url: str) -> dict[str, int]:
 
 def test_a_chart_page_weighs_at_most_600_kb(page: Page, loaded_server: str) -> None:
     sign_in_quietly(page, loaded_server)
-    sizes = first_load(page, loaded_server + "/")
+    sizes = first_load(page, loaded_server + "/" + SAMPLE_DAYS)
     expect(page.locator('[data-chart="chart-daily"][data-drawn]')).to_have_count(1)
     total = sum(sizes.values())
     print(f"\n/ first load: {total} bytes in {len(sizes)} requests: {sizes}")
@@ -103,7 +103,7 @@ def test_overview_chart_draws_with_units_and_a_money_tooltip(
 ) -> None:
     text = TEXTS[lang]
     sign_in_quietly(page, loaded_server, lang)
-    page.goto(loaded_server + "/")
+    page.goto(loaded_server + "/" + SAMPLE_DAYS)
     figure = page.locator("figure.chart", has=page.locator('[data-chart="chart-daily"]'))
     plot = figure.locator(".plot[data-drawn]")
     expect(plot.locator("svg.chart-svg")).to_have_count(1)
@@ -135,7 +135,7 @@ def test_overview_chart_draws_with_units_and_a_money_tooltip(
 
 def test_charts_follow_the_theme_and_fit_a_phone(page: Page, loaded_server: str) -> None:
     sign_in_quietly(page, loaded_server)
-    page.goto(loaded_server + "/models")
+    page.goto(loaded_server + "/models" + SAMPLE_DAYS)
     bar = page.locator('[data-chart="chart-ranking"] rect.bar').first
     expect(bar).to_be_attached()
     light = bar.evaluate("el => getComputedStyle(el).fill")
@@ -143,7 +143,7 @@ def test_charts_follow_the_theme_and_fit_a_phone(page: Page, loaded_server: str)
     assert bar.evaluate("el => getComputedStyle(el).fill") != light
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("/", "/users", "/models", "/projects", "/keys"):
-        page.goto(loaded_server + path)
+        page.goto(loaded_server + path + SAMPLE_DAYS)
         expect(page.locator(".plot[data-drawn]").first).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide at 390"
@@ -156,7 +156,7 @@ def test_charts_follow_the_theme_and_fit_a_phone(page: Page, loaded_server: str)
 
 def test_a_chart_downloads_as_png(page: Page, loaded_server: str) -> None:
     sign_in_quietly(page, loaded_server)
-    page.goto(loaded_server + "/users")
+    page.goto(loaded_server + "/users" + SAMPLE_DAYS)
     figure = page.locator("figure.chart").first
     expect(figure.locator(".plot[data-drawn]")).to_have_count(1)
     with page.expect_download() as info:

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import dashboard_database, running_dashboard, screenshot, sign_in
+from tests.browser.conftest import (
+    SAMPLE_DAYS,
+    dashboard_database,
+    running_dashboard,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 SAMPLES = ("costs_grouped_by_user.json", "usage_completions_1d.json")
@@ -31,7 +37,7 @@ def test_sign_in_upload_and_totals_change(page: Page, server: str, samples_dir: 
     page.set_input_files("[data-file-input]", [str(samples_dir / "README.md")])
     expect(page.locator("[data-results] li.error")).to_have_count(1, timeout=30_000)
     assert "README.md" in page.locator("[data-results] li.error").inner_text()
-    page.goto(server + "/")
+    page.goto(server + "/" + SAMPLE_DAYS)
     after = page.locator("[data-total-cost]").inner_text()
     assert after != before
     expect(page.locator('[data-chart="chart-daily"][data-drawn]')).to_have_count(1)
@@ -39,7 +45,7 @@ def test_sign_in_upload_and_totals_change(page: Page, server: str, samples_dir: 
 
 def test_expand_user_row_draws_its_chart(page: Page, server: str) -> None:
     sign_in(page, server, "ada")
-    page.goto(server + "/users")
+    page.goto(server + "/users" + SAMPLE_DAYS)
     first = page.locator("button.expand").first
     first.click()
     expect(first).to_have_attribute("aria-expanded", "true")
@@ -72,7 +78,7 @@ def test_switch_language_and_theme(page: Page, server: str) -> None:
 
 def test_export_csv(page: Page, server: str) -> None:
     sign_in(page, server, "ada")
-    page.goto(server + "/users")
+    page.goto(server + "/users" + SAMPLE_DAYS)
     with page.expect_download() as info:
         page.locator('a[data-export="csv"]').first.click()
     path = info.value.path()
@@ -118,7 +124,7 @@ def test_keys_view_has_owner_and_last_use_columns(page: Page, loaded_server: str
     """Owners come from the stored key inventory; with only usage files loaded they are unknown."""
     server = loaded_server
     sign_in(page, server, "ada")
-    page.goto(server + "/keys")
+    page.goto(server + "/keys" + SAMPLE_DAYS)
     headers = page.locator("#keys-table thead th").all_inner_texts()
     assert "Owner" in headers and "Last used" in headers
     rows = page.locator("#keys-table tbody tr[data-row]")
@@ -134,7 +140,7 @@ def test_screenshot_every_view(page: Page, server: str, width: int, height: int)
     page.set_viewport_size({"width": width, "height": height})
     sign_in(page, server, "ada")
     for name, path in VIEWS.items():
-        page.goto(server + path)
+        page.goto(server + path + SAMPLE_DAYS)
         if name != "data":
             expect(page.locator(".plot[data-drawn]").first).to_be_visible(timeout=15_000)
         screenshot(page, f"{name}-{width}")

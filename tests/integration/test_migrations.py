@@ -33,13 +33,38 @@ def test_empty_database_upgrades_to_heads_matching_the_models(empty_db_url: str)
         upgrade(engine)
 
         assert is_up_to_date(engine)
-        assert current_revisions(engine) == head_revisions(engine)
+        assert current_revisions(engine) == head_revisions()
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, Base.metadata)
         assert differences == []
     finally:
         engine.dispose()
+
+
+def test_the_static_heads_are_alembics_heads() -> None:
+    """The schema check reads the newest revisions from the version files without Alembic;
+    they must be the heads Alembic's own script directory computes."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revisions() == set(script.get_heads())
+    assert len(head_revisions()) >= 1
+
+
+def test_the_schema_check_does_not_load_alembic(engine: Engine) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from usage_tracker.db.engine import make_engine\n"
+        "from usage_tracker.db.migrate import is_up_to_date\n"
+        f"print(is_up_to_date(make_engine({engine.url.render_as_string(False)!r})))\n"
+        "print(any(m == 'alembic' or m.startswith('alembic.') for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
 
 
 def test_upgrade_is_idempotent(engine: Engine) -> None:

@@ -26,10 +26,13 @@ from usage_tracker.db.models import (
 )
 from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
 from usage_tracker.domain.money import to_nanos
+from usage_tracker.services.governance.keys_inventory import key_inventory
 from usage_tracker.services.jobs.sync_then_evaluate import sync_organization
+from usage_tracker.services.members.roster import roster
 from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 from usage_tracker.services.sync.lease import LeaseHeld, acquire_lease
 from usage_tracker.services.sync.status import sync_cursors, sync_history
+from usage_tracker.services.views.people import directory
 from usage_tracker.settings import Settings
 
 DAY = 86_400
@@ -141,7 +144,35 @@ def test_first_sync_backfills_and_matches_the_org(
     assert len(keys) == len(c.org.api_keys)
     assert {k.owner_type for k in keys} == {"user", "service_account"}
     assert all(k.redacted_value and k.redacted_value.startswith("sk-proj-") for k in keys)
-    assert result.rows > 0 and len(result.streams) == 2 + len(USAGE_ENDPOINTS) + 7 + 1  # audit
+    inventories = 4  # member roster, project memberships, key inventory, invites
+    assert result.rows > 0
+    assert len(result.streams) == 2 + len(USAGE_ENDPOINTS) + 7 + inventories + 1  # audit
+
+
+def test_a_sync_fills_members_memberships_and_the_key_inventory(
+    session_factory: sessionmaker[Session], settings: Settings, c: Connected
+) -> None:
+    """The members, projects and keys pages have data after `sync`, with no separate refresh."""
+    result = run(session_factory, sync_settings(settings, c), c)
+    assert result.ok, result.message
+    parts = {st.name: st.rows for st in result.streams if st.name.startswith("metadata:")}
+    active = {p.id for p in c.org.projects if not p.archived_at}
+    memberships = [u for u in c.org.project_users if u.project_id in active]
+    assert parts["metadata:member_roster"] == len(c.org.users)
+    assert parts["metadata:project_members"] == len(memberships)
+    assert parts["metadata:key_inventory"] == len(c.org.api_keys)
+    with session_factory() as session:
+        org = session.scalars(select(Organization)).one()
+        r = roster(session, org.id)
+        assert set(r.members) == {u.id for u in c.org.users}
+        stored = {(pid, uid) for pid, users in r.memberships.items() for uid in users}
+        assert stored == {(u.project_id, u.user_id) for u in memberships}
+        listed = directory(session, org)
+        by_project = {p.project_id: {m.user_id for m in p.members} for p in listed.projects}
+        for pid in active:
+            assert by_project[pid] == {u.user_id for u in memberships if u.project_id == pid}
+        keys = key_inventory(session, org.id).keys
+        assert {k.id for k in keys} == {k.id for k in c.org.api_keys}
 
 
 def test_second_sync_pulls_only_the_trailing_window(

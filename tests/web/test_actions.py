@@ -149,6 +149,10 @@ def test_refresh_buttons_with_a_rejected_or_missing_key_say_what_to_do(
     status, page = press(admin, f"{url}?org=zzz", **extra)
     assert status == 409 and "usage-tracker orgs add zzz" in page, (button, status)
     assert "Nothing was changed" in page
+    token = csrf_of(admin, "/data")
+    came_from = "http://testserver/members?org=zzz"
+    r = admin.post(f"{url}?org=zzz", data={"csrf_token": token}, headers={"referer": came_from})
+    assert 'href="/members?org=zzz" data-back' in r.text  # back to the button's page
 
 
 def test_pages_open_on_the_organization_with_data(

@@ -1,5 +1,6 @@
 """Walk the dashboard as a person would: sign in (admin, then viewer) on the demo organization,
-follow every same-origin link and submit every GET form with its default values.
+follow every same-origin link and submit every GET form with its default values; in Korean,
+every page reached must have no English left in it.
 
 No answer may be a 5xx; no page link may be dead (404) or open JSON (a link marked as a
 download or labelled JSON/CSV/XLSX may answer a file). Bounded: at most MAX_URLS addresses per
@@ -22,6 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, sign_in
+from tests.web.korean import english_left
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.services.accounts.accounts import create_account
 from usage_tracker.services.ledger.demo import load_demo
@@ -122,8 +124,10 @@ def visit_key(url: str) -> tuple[str, tuple[str, ...]]:
     return parts.path, tuple(sorted({k for k, _ in parse_qsl(parts.query)}))
 
 
-def crawl(client: TestClient, start: str = "/") -> tuple[list[str], list[str]]:
-    """(visited paths, problems) of a walk from `start`."""
+def crawl(
+    client: TestClient, start: str = "/", *, korean: bool = False
+) -> tuple[list[str], list[str]]:
+    """(visited paths, problems) of a walk from `start`; `korean`: also English left in pages."""
     base = "http://testserver"
     queue: deque[Link] = deque([Link(base + start, "(start)", False)])
     seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -148,6 +152,8 @@ def crawl(client: TestClient, start: str = "/") -> tuple[list[str], list[str]]:
             problems.append(f"dead link: {where}")
         elif not kind.startswith("text/html") and not link.file_ok and not attachment(r):
             problems.append(f"{kind} behind a page link: {where}")
+        if kind.startswith("text/html") and korean and not parts.path.startswith("/api/"):
+            problems.extend(f"English at {target}: {text!r}" for text in english_left(r.text))
         if kind.startswith("text/html") and r.status_code < 400:
             queue.extend(links_of(str(r.url), r.text))
     return visited, problems
@@ -172,11 +178,14 @@ def demo_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     app.state.engine.dispose()
 
 
-@pytest.mark.parametrize("who", ["ada", "val"])
-def test_every_link_and_get_form_answers(demo_app: FastAPI, who: str) -> None:
+@pytest.mark.parametrize(("who", "lang"), [("ada", "en"), ("val", "en"), ("ada", "ko")])
+def test_every_link_and_get_form_answers(demo_app: FastAPI, who: str, lang: str) -> None:
+    """In Korean (the admin sees every button) no page may keep an English string; the API
+    reference (/api/docs, OpenAPI's own summaries) is English by design."""
     with TestClient(demo_app) as client:
         sign_in(client, who)
-        visited, problems = crawl(client)
+        client.cookies.set("ut_lang", lang)
+        visited, problems = crawl(client, korean=lang == "ko")
     assert not problems, "\n".join(problems)
     paths = {urlsplit(u).path for u in visited}
     # The walk reached every area, not just the overview.
@@ -184,3 +193,17 @@ def test_every_link_and_get_form_answers(demo_app: FastAPI, who: str) -> None:
                      "/alerts", "/teams", "/governance/rate-limits", "/members", "/api/docs"):  # fmt: skip
         assert expected in paths, f"{expected} never reached"
     assert len(visited) > 60
+
+
+def test_the_english_finder_finds_english_and_spares_data(demo_app: FastAPI) -> None:
+    """The check of the Korean walk can fail: the English overview is full of English; the
+    Korean one keeps only data (names, model ids, file names)."""
+    with TestClient(demo_app) as client:
+        sign_in(client, "ada")
+        found = english_left(client.get("/", headers=BROWSER).text)
+        assert {"Overview", "Users", "Skip to content"} <= set(found)
+        client.cookies.set("ut_lang", "ko")
+        assert english_left(client.get("/", headers=BROWSER).text) == []
+    assert english_left("<p>Sync now</p><code>costs_by_project.csv</code><p>gpt-4o</p>") == [
+        "Sync now"
+    ]

@@ -37,7 +37,12 @@ from usage_tracker.services.spend.budgets import (
     set_budget,
     unknown_ids,
 )
-from usage_tracker.services.spend.evaluation import alert_history, evaluate_all, event_json
+from usage_tracker.services.spend.evaluation import (
+    alert_history,
+    delivery_summary,
+    evaluate_all,
+    event_json,
+)
 from usage_tracker.services.spend.teams import TeamError
 
 app = typer.Typer(
@@ -302,7 +307,7 @@ def check_command(
                       f"{b['percent']:.1f}", b["status"], _usd(b["forecast_usd"]),
                       b["runs_out_on"] or "—", b["spend_basis"])  # fmt: skip
         print_table(t)
-        console.print(f"{len(result.sent)} alert(s) sent.", highlight=False)
+        console.print(delivery_summary(result.sent, result.channels), highlight=False)
 
     emit(fmt, result.budgets, table=table)
     for error in result.errors:

@@ -30,5 +30,5 @@ def status_command() -> None:
     """Show the schema revision of the database and of this version of the tracker."""
     ctx = get_context()
     current = ", ".join(sorted(current_revisions(ctx.engine))) or "empty"
-    heads = ", ".join(sorted(head_revisions(ctx.engine)))
+    heads = ", ".join(sorted(head_revisions()))
     console.print(f"database: {current}\nnewest:   {heads}")

@@ -60,6 +60,9 @@ def focus_command(
         export_focus,
     )
 
+    if org:  # an unknown organization is named first, with those there are
+        with get_context().session_factory() as session:
+            known_org(session, org)
     try:
         q = FocusQuery(_day(since, "--since"), _day(until, "--until"), org, allocate_users)
     except ValueError as exc:

@@ -20,7 +20,7 @@ def info_command(
     ctx = get_context()
     try:
         revision = ", ".join(sorted(current_revisions(ctx.engine))) or "empty (run db upgrade)"
-        newest = ", ".join(sorted(head_revisions(ctx.engine)))
+        newest = ", ".join(sorted(head_revisions()))
     except Exception as exc:  # the database may be unreachable; info must still print
         revision, newest = f"unreachable ({type(exc).__name__})", "?"
     data: dict[str, Any] = {

@@ -10,14 +10,39 @@ import typer
 
 from usage_tracker import __version__
 from usage_tracker.cli.context import reset_context
-from usage_tracker.cli.demo import demo_command
-from usage_tracker.cli.imports import import_command
-from usage_tracker.cli.info import info_command
 from usage_tracker.cli.lazy import LazyGroup, lazy
-from usage_tracker.cli.serve import serve_command
-from usage_tracker.cli.sync import sync_command
 
 ROOT = "usage-tracker"
+# command name → (module, function, its docstring's first line), listed before the groups
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "import": (
+        "imports",
+        "import_command",
+        "Import cost, usage and user-info exports. Re-importing a file changes nothing.",
+    ),
+    "demo": (
+        "demo",
+        "demo_command",
+        'Load a realistic demo organization ("demo"): a year of costs and usage, 36 members.',
+    ),
+    "info": (
+        "info",
+        "info_command",
+        "Show the version, the database and the effective settings (secrets masked).",
+    ),
+    "serve": (
+        "serve",
+        "serve_command",
+        "Start the web dashboard (migrates the database to the newest schema first).",
+    ),
+    "sync": (
+        "sync",
+        "sync_command",
+        "Pull costs, every usage endpoint and organization metadata from the Admin API.",
+    ),
+}
+for _name, (_module, _attr, _help) in COMMANDS.items():
+    lazy(ROOT, _name, f"usage_tracker.cli.{_module}", _attr, _help)
 # name → (module, its Typer app's help), in the order `--help` lists them
 GROUPS: dict[str, tuple[str, str]] = {
     "db": ("db", "Database schema."),
@@ -67,10 +92,3 @@ def main(
 ) -> None:
     """See, control and govern what your organization spends on the OpenAI API."""
     reset_context()
-
-
-app.command("import")(import_command)
-app.command("demo")(demo_command)
-app.command("info")(info_command)
-app.command("serve")(serve_command)
-app.command("sync")(sync_command)

@@ -44,11 +44,14 @@ class ResultError(ValueError):
 
 def text(value: Any, name: str | None = None) -> str | None:
     """A field's text, stripped (None when empty); refused when longer than its column."""
-    if value is None:
+    if type(value) is str:  # nearly always: the checks below, in their cheapest order
+        out = value.strip()
+    elif value is None:
         return None
-    if isinstance(value, bool | dict | list):
+    elif isinstance(value, bool | dict | list):
         raise ResultError(f"`{name or 'a text field'}` as text, got {value!r}")
-    out = value.strip() if isinstance(value, str) else str(value)
+    else:
+        out = value.strip() if isinstance(value, str) else str(value)
     if not out:
         return None
     limit = TEXT_LIMITS.get(name or "")
@@ -99,14 +102,20 @@ def quantity(value: Any) -> float | None:
 def cost_record(result: Mapping[str, Any]) -> CostRecord:
     amount = result.get("amount")
     currency: str | None = "usd"
-    if isinstance(amount, Mapping):
+    if type(amount) is dict or isinstance(amount, Mapping):  # a dict: no ABC check
         value = amount.get("value")
         currency = text(amount.get("currency"), "currency") or "usd"
     else:  # the legacy `cost`, or a bare `amount`: a JSON number, never text
         value = result.get("cost") if "cost" in result else amount
         if isinstance(value, str):
             raise ResultError(f"a cost amount as a number, got the text {value[:40]!r}")
-    if value is None or isinstance(value, bool | Mapping | list):
+    kind = type(value)
+    if (
+        kind is not Decimal
+        and kind is not int
+        and kind is not float
+        and (value is None or isinstance(value, bool | Mapping | list))
+    ):
         raise ResultError("a cost `amount.value` (or legacy `cost`) number")
     try:
         nanos = to_nanos(value if isinstance(value, Decimal | int | float) else str(value))

@@ -44,6 +44,37 @@ def _parse_time(value: str) -> int:
     return int(moment.timestamp())
 
 
+def _time_ordered(fh: IO[bytes]) -> bool:
+    """Whether the rows' times never go back (a pass over the time column; a value like the
+    previous row's is not parsed again). Rewinds `fh`; False when it cannot tell."""
+    if not fh.seekable():
+        return False
+    position = fh.tell()
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    try:
+        rows = csv.reader(text)
+        columns = [_norm(h) for h in next(rows, [])]
+        index = next((columns.index(c) for c in _TIME_COLUMNS if c in columns), None)
+        if index is None:
+            return False
+        last_raw, last = "", -1
+        for row in rows:
+            if len(row) <= index or row[index] == last_raw:
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            moment = _parse_time(row[index])
+            if moment < last:
+                return False
+            last_raw, last = row[index], moment
+        return True
+    except (csv.Error, UnicodeDecodeError, ValueError):
+        return False  # the reading pass says what is wrong, and where
+    finally:
+        text.detach()
+        fh.seek(position)
+
+
 class CsvReader:
     """Reads one CSV export into buckets; collects project names seen on the way."""
 
@@ -53,6 +84,11 @@ class CsvReader:
         self.reader = BucketReader(file_name)
 
     def iter_buckets(self, fh: IO[bytes], progress: Any = None) -> Iterator[Bucket]:
+        """The file's buckets in time order. When its rows are in time order (a first pass over
+        the time column tells; the dashboard writes them so) each bucket is given as soon as the
+        next one starts, so a large export is never all in memory; else they are collected
+        first."""
+        in_order = _time_ordered(fh)
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
         rows = csv.reader(text)
         try:
@@ -70,6 +106,7 @@ class CsvReader:
         amount_col = next((c for c in _AMOUNT_COLUMNS if c in columns), None)
         kind = self._kind(columns, amount_col)
         buckets: dict[int, Bucket] = {}
+        current: int | None = None
         line = 1
         try:
             for line, row in enumerate(rows, start=2):
@@ -80,7 +117,11 @@ class CsvReader:
                         self.file_name, f"line {line}", f"{len(columns)} columns, got {len(row)}"
                     )
                 record = dict(zip(columns, row, strict=True))
-                self._add_row(record, line, time_col, amount_col, kind, buckets)
+                start = self._add_row(record, line, time_col, amount_col, kind, buckets)
+                if in_order and start != current:
+                    if current is not None:
+                        yield buckets.pop(current)
+                    current = start
                 if progress is not None and line % 1000 == 0:
                     progress(0)
         except csv.Error as exc:
@@ -112,7 +153,8 @@ class CsvReader:
         amount_col: str | None,
         kind: str,
         buckets: dict[int, Bucket],
-    ) -> None:
+    ) -> int:
+        """Add the row to its bucket; returns the bucket's start."""
         where = f"line {line}"
         try:
             start = _parse_time(record[time_col])
@@ -142,6 +184,7 @@ class CsvReader:
         bucket.kind = self.reader.kind or ""
         if bucket.kind == COSTS and "user_id" in record:
             bucket.declared_dims.add("user_id")  # a user column: an export grouped by user
+        return start
 
     def _row_endpoint(self, record: dict[str, str], where: str) -> str:
         value = (record.get("endpoint") or record.get("object") or "").strip()

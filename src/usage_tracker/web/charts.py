@@ -157,10 +157,19 @@ def ranking(rows: list[BreakdownRow], fmt: Formatter, _: Gettext, by: str) -> Sp
     )  # fmt: skip
 
 
+def tokenless(rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    """Rows with requests but no tokens: models measured in images, audio seconds or
+    characters, whose token bars would read as zero use."""
+    return [r for r in rows if r.requests and not r.total_tokens]
+
+
 def token_kinds(rows: list[BreakdownRow], fmt: Formatter, _: Gettext) -> Spec:
     """Tokens per model as uncached input + cached input + output: each bar is input + output.
 
-    Cached input is part of input, so it is never stacked on top of the whole input."""
+    Cached input is part of input, so it is never stacked on top of the whole input. Models
+    not measured in tokens (images, audio) are left out and named in the note."""
+    others = tokenless(rows)
+    rows = [r for r in rows if r.total_tokens]
     cached = [min(r.cached_input_tokens, r.input_tokens) for r in rows]
     uncached = [r.input_tokens - c for r, c in zip(rows, cached, strict=True)]
     series = [
@@ -179,14 +188,17 @@ def token_kinds(rows: list[BreakdownRow], fmt: Formatter, _: Gettext) -> Spec:
         }
     else:
         summary = _("No data in this period.")
+    note = _(
+        "Each bar is the input plus the output tokens; "
+        "cached input is the part of the input read from the cache."
+    )
+    if others:
+        names = ", ".join(r.key or _("(none)") for r in others)
+        note += " " + _("Not measured in tokens (images, audio): %(models)s.") % {"models": names}
     return _frame(
         fmt, _, kind="bar", horizontal=True, stacked=True,
         bands=[row.key or _("(none)") for row in rows], band_title=_("Model"),
-        value_title=_("Tokens"), unit="tokens", series=series, summary=summary,
-        note=_(
-            "Each bar is the input plus the output tokens; "
-            "cached input is the part of the input read from the cache."
-        ),
+        value_title=_("Tokens"), unit="tokens", series=series, summary=summary, note=note,
     )  # fmt: skip
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from urllib.parse import urlencode
+from functools import cached_property
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import HTTPException
 from starlette.datastructures import QueryParams
@@ -57,9 +59,27 @@ class ViewFilters:
         return {k: v for k, v in values.items() if v}
 
     def qs(self, **overrides: str | None) -> str:
-        """The query string (with its leading `?`) for these filters, with overrides."""
-        params = self.params(**overrides)
-        return "?" + urlencode(params) if params else ""
+        """The query string (with its leading `?`) for these filters, with overrides: the same
+        as `urlencode(self.params(**overrides))`, with each parameter encoded once per request
+        (a table of 2,000 rows asks for 4,000 links that differ in one parameter)."""
+        if not overrides:
+            parts: Iterable[str | None] = self._encoded.values()
+        else:
+            encoded = dict(self._encoded)
+            for key, value in overrides.items():
+                encoded[key] = f"{quote_plus(key)}={quote_plus(value)}" if value else None
+            parts = encoded.values()
+        query = "&".join(p for p in parts if p)
+        return "?" + query if query else ""
+
+    @cached_property
+    def _encoded(self) -> dict[str, str | None]:
+        """Every parameter `params` starts from, in its order, encoded (None: left out)."""
+        values: dict[str, str | None] = {"range": self.range}
+        if self.range == "custom":
+            values |= {"since": self.since.isoformat(), "until": self.until.isoformat()}
+        values |= {key: getattr(self, key) for key in FILTER_KEYS}
+        return {k: urlencode({k: v}) if v else None for k, v in values.items()}
 
     def without(self, key: str) -> ViewFilters:
         values: dict[str, str | None] = {k: getattr(self, k) for k in FILTER_KEYS}

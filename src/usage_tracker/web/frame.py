@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -65,6 +66,16 @@ ERROR_HINTS = {
 STANDARD_DETAILS = {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized"}
 
 
+def _same_origin_referer(request: Request) -> str | None:
+    """The page the person came from (a button's page), when it is this dashboard's."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    if referer.path == request.url.path:
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def error_page(
     request: Request,
     viewer: Viewer | None,
@@ -75,7 +86,12 @@ def error_page(
     """An error as a page: in the dashboard frame (with the navigation) for a signed-in person,
     on its own for anyone else; never a traceback."""
     shown = "" if detail in STANDARD_DETAILS else str(detail or "")
-    ctx: dict[str, Any] = {"status": status, "detail": shown, "hint": ERROR_HINTS.get(status)}
+    ctx: dict[str, Any] = {
+        "status": status,
+        "detail": shown,
+        "hint": ERROR_HINTS.get(status),
+        "back": _same_origin_referer(request),
+    }
     if viewer is None:
         response = render(request, "error.html", None, ctx, status_code=status)
     else:

@@ -128,6 +128,24 @@ def reset_password(session: Session, name: str, password: str) -> Account:
     return account
 
 
+def change_password(session: Session, account_id: int, current: str, new: str) -> Account:
+    """A person's own password change: the current one must match. Other sessions end (the
+    caller signs this one in again with the new epoch)."""
+    account = session.get(Account, account_id)
+    if account is None or account.disabled:
+        raise AccountError("this account no longer exists or is disabled")
+    try:
+        _hasher.verify(account.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AccountError("the current password is not right: nothing was changed") from None
+    _check_password(new)
+    if new == current:
+        raise AccountError("the new password is the current one: choose another")
+    account.password_hash = hash_password(new)
+    account.session_epoch += 1
+    return account
+
+
 def set_preferences(
     session: Session,
     account_id: int,

@@ -29,6 +29,7 @@ class TokenInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    created_by_id: int | None = None  # the account that created it (None: the CLI)
 
 
 def _digest(token: str) -> str:
@@ -54,11 +55,30 @@ def create_token(
 
 
 def _info(row: ApiToken) -> TokenInfo:
-    return TokenInfo(row.id, row.name, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
+    return TokenInfo(
+        row.id, row.name, row.prefix, row.created_at, row.last_used_at, row.revoked_at,
+        row.created_by_id,
+    )  # fmt: skip
 
 
-def list_tokens(session: Session) -> list[TokenInfo]:
-    return [_info(row) for row in session.scalars(select(ApiToken).order_by(ApiToken.name))]
+def list_tokens(session: Session, created_by_id: int | None = None) -> list[TokenInfo]:
+    """Every token by name, or only those an account created."""
+    query = select(ApiToken).order_by(ApiToken.name)
+    if created_by_id is not None:
+        query = query.where(ApiToken.created_by_id == created_by_id)
+    return [_info(row) for row in session.scalars(query)]
+
+
+def revoke_token_of(
+    session: Session, token_id: int, account_id: int, *, is_admin: bool = False
+) -> TokenInfo:
+    """Revoke a token its creator (or an admin) names by id; anyone else is told no."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.created_by_id != account_id and not is_admin):
+        raise TokenError("no such token of yours: nothing was revoked")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return _info(row)
 
 
 def revoke_token(session: Session, name: str) -> TokenInfo:

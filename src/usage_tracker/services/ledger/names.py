@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import ApiKey, Member, Project
@@ -30,20 +30,24 @@ def upsert_members(
             )
         )
     }
+    new = [
+        {
+            "organization_id": organization_id,
+            "user_id": user_id,
+            "name": info.name,
+            "email": info.email,
+            "role": info.role,
+            "added_at": info.added_at,
+            "source": source,
+        }
+        for user_id, info in incoming.items()
+        if user_id not in existing
+    ]
+    if new:  # one executemany (an import grouped by user brings thousands at once)
+        session.execute(insert(Member), new)
     for user_id, info in incoming.items():
         row = existing.get(user_id)
         if row is None:
-            session.add(
-                Member(
-                    organization_id=organization_id,
-                    user_id=user_id,
-                    name=info.name,
-                    email=info.email,
-                    role=info.role,
-                    added_at=info.added_at,
-                    source=source,
-                )
-            )
             continue
         row.name = info.name or row.name
         row.email = info.email or row.email

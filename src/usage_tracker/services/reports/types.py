@@ -152,6 +152,12 @@ class BreakdownRow(Metrics):
             return None
         return self.cost_nanos // self.requests
 
+    def cost_per_1k_tokens_nanos(self) -> int | None:
+        """Cost per 1,000 tokens (input + output); None without both a cost and tokens."""
+        if self.cost_nanos is None or not self.total_tokens:
+            return None
+        return self.cost_nanos * 1000 // self.total_tokens
+
     def to_json(self, by: str, split: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {KEY_COLUMN[by]: self.key}
         if by in ("user", "project", "api_key"):
@@ -159,6 +165,7 @@ class BreakdownRow(Metrics):
         out.update(self.metrics_json())
         out["share"] = None if self.share is None else round(self.share, 6)
         out["cost_per_request_usd"] = usd_string(self.cost_per_request_nanos())
+        out["cost_per_1k_tokens_usd"] = usd_string(self.cost_per_1k_tokens_nanos())
         if split is not None:
             out["breakdown"] = [
                 {KEY_COLUMN[split]: k, "cost_usd": usd_string(v)}

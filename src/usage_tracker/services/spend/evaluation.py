@@ -42,6 +42,7 @@ class Evaluation:
     sent: list[dict[str, Any]] = field(default_factory=list)
     enforcement: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    channels: int = 0  # enabled alert channels at the time of the check
 
 
 def _label(state: BudgetState) -> str:
@@ -117,10 +118,38 @@ def send(factory: sessionmaker[Session], settings: Settings, event_id: int) -> d
             if channel.id not in done:
                 results.append(deliver(channel, alert, settings).to_json())
         event.deliveries = results
-        event.status = "sent" if all(d["ok"] for d in results) else "failed"
+        event.status = delivery_status(results)
         event.sent_at = datetime.now(UTC)
         session.commit()
         return event_json(event)
+
+
+def delivery_status(deliveries: list[dict[str, Any]]) -> str:
+    """`sent` (every channel took it), `failed` (one did not: retried) or `no-channel` (there
+    was no enabled channel to send it on: recorded only, never retried)."""
+    if not deliveries:
+        return "no-channel"
+    return "sent" if all(d["ok"] for d in deliveries) else "failed"
+
+
+def delivery_summary(events: list[dict[str, Any]], channels: int) -> str:
+    """How many alerts were raised and on how many channels they went, in one line."""
+    raised = len(events)
+    delivered = sum(1 for e in events if e["status"] == "sent")
+    failed = sum(1 for e in events if e["status"] == "failed")
+    if not raised:
+        text = "No new alerts."
+    else:
+        text = f"{raised} alert(s) raised: {delivered} delivered on every channel"
+        text += f", {failed} failed (retried on the next check)." if failed else "."
+    if not channels:
+        text += (
+            " No alert channel is configured, so none was sent anywhere: add one with "
+            "`usage-tracker channels add`."
+        )
+    else:
+        text += f" Enabled channels: {channels}."
+    return text
 
 
 def event_json(e: AlertEvent) -> dict[str, Any]:
@@ -158,6 +187,7 @@ def evaluate_all(
     now = now or datetime.now(UTC)
     result = Evaluation()
     with session_factory() as session:
+        result.channels = len(list_channels(session, enabled_only=True))
         clients = client_for or _clients(session, settings)
         for budget, _slug in list_budgets(session):
             org = session.get(Organization, budget.organization_id)

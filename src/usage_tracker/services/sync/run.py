@@ -38,7 +38,7 @@ from usage_tracker.services.sync.lease import (
     release_lease,
     renew_lease,
 )
-from usage_tracker.services.sync.metadata import sync_metadata
+from usage_tracker.services.sync.metadata import Report, sync_metadata
 from usage_tracker.services.sync.streams import (
     Progress,
     Stream,
@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# After the metadata parts: (factory, client, organization id, report(part, rows, error),
+# skip): `skip` says why not to call the API again (the projects or members part failed).
+AfterMetadata = Callable[[sessionmaker[Session], "AdminClient", int, Report, str | None], None]
 
 
 class SyncError(Exception):
@@ -136,11 +139,14 @@ def sync_organization(
     progress: Progress | None = None,
     http_client: httpx2.Client | None = None,
     now: datetime | None = None,
+    after_metadata: AfterMetadata | None = None,
 ) -> SyncResult:
     """Sync one organization now. Raises LeaseHeld if another process is syncing it and
     CredentialError if it has no usable key; stream failures are in the result, not raised.
 
     `http_client` replaces the SDK's transport (tests); `now` is the clock (default: UTC now).
+    `after_metadata` runs after the metadata parts with the same client and the same report
+    (the jobs layer refreshes the member, membership and key inventories there).
     """
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
     with factory() as session, session.begin():
@@ -163,7 +169,8 @@ def sync_organization(
         def renew(session: Session) -> None:
             renew_lease(session, org_id, holder, DEFAULT_TTL)
 
-        pull = _Pull(factory, client, org_id, slug, settings, since, full, today, renew, progress)
+        pull = _Pull(factory, client, org_id, slug, settings, since, full, today, renew, progress,
+                     after_metadata)  # fmt: skip
         try:
             pull.everything(known, streams)
         except BaseException as exc:
@@ -194,6 +201,7 @@ class _Pull:
     today: date
     renew: Callable[[Session], None]
     progress: Progress | None
+    after_metadata: AfterMetadata | None
 
     def everything(self, known: Any, streams: list[StreamResult]) -> None:
         for stream in plan_streams(self.settings):
@@ -205,16 +213,23 @@ class _Pull:
             with self.factory() as session, session.begin():
                 derive_prices(session, self.org_id)
 
+        failed: set[str] = set()
+
         def report(part: str, rows: int, error: str | None) -> None:
             streams.append(StreamResult(f"metadata:{part}", rows, error=error))
             if self.progress is not None:
                 self.progress(f"metadata:{part}", 1, 1)
             if error:
+                failed.add(part)
                 log.warning("sync of %s: metadata:%s failed: %s", self.slug, part, error)
 
         sync_metadata(
             self.factory, self.client, self.org_id, report, max_pages=self.settings.sync_max_pages
         )
+        if self.after_metadata is not None:
+            blocked = failed & {"projects", "members"}
+            skip = f"skipped: metadata:{sorted(blocked)[0]} failed" if blocked else None
+            self.after_metadata(self.factory, self.client, self.org_id, report, skip)
         if self.settings.sync_audit_logs:
             streams.append(
                 _pull_audit_logs(self.factory, self.client, self.org_id, self.settings,

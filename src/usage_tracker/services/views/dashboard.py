@@ -243,14 +243,18 @@ def detail(session: Session, q: ReportQuery, by: str, key: str, dims: set[str]) 
     return Detail(by, key, daily, related)
 
 
-def efficiency(rows: list[BreakdownRow]) -> list[tuple[BreakdownRow, int]]:
-    """Rows with cost and tokens, cheapest per 1,000 tokens first (nano-dollars per 1K)."""
-    ranked = [
-        (row, row.cost_nanos * 1000 // row.total_tokens)
-        for row in rows
-        if row.cost_nanos is not None and row.total_tokens
-    ]
-    return sorted(ranked, key=lambda item: item[1])
+def efficiency(rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    """Rows with any cost or usage, cheapest per 1,000 tokens first; rows whose cost per 1K
+    tokens is unknown (no cost data, or no tokens) last, by cost per request."""
+
+    def order(row: BreakdownRow) -> tuple[int, int]:
+        per_k, per_request = row.cost_per_1k_tokens_nanos(), row.cost_per_request_nanos()
+        if per_k is not None:
+            return (0, per_k)
+        return (1, per_request if per_request is not None else 2**62)
+
+    used = [r for r in rows if r.cost_nanos or r.requests or r.total_tokens]
+    return sorted(used, key=order)
 
 
 def overview_daily(session: Session, q: ReportQuery, split: str) -> list[BreakdownRow]:

@@ -240,6 +240,20 @@
     window.setTimeout(poll, 1000);
   }
 
+  /* A card's figure stays on one line inside its card: the font steps down (to 12 px at the
+     least) until it fits, in any language and at any width. Without script it wraps. */
+  function fitFigures() {
+    document.documentElement.classList.add("fit-figures");
+    document.querySelectorAll(".card .big").forEach(function (el) {
+      el.style.fontSize = "";
+      var size = parseFloat(window.getComputedStyle(el).fontSize);
+      while (el.scrollWidth > el.clientWidth && size > 12) {
+        size -= 1;
+        el.style.fontSize = size + "px";
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById("i18n");
     if (source) i18n = JSON.parse(source.textContent);
@@ -254,6 +268,12 @@
     });
     document.querySelectorAll("[data-table-search]").forEach(function (input) {
       input.addEventListener("input", function () { search(input); });
+    });
+    fitFigures();
+    var refit = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(refit);
+      refit = window.setTimeout(fitFigures, 100);
     });
     /* The budget form's id field offers the known ids of the chosen scope (a <datalist> each). */
     document.querySelectorAll("[data-budget-form]").forEach(function (form) {

@@ -159,3 +159,9 @@ def preferences(
                 secure=request.url.scheme == "https",
             )
     return response
+
+
+# The account page's routes are served with these (web/app.py includes this router).
+from usage_tracker.web.routes.accounts.account import router as _account_router  # noqa: E402
+
+router.include_router(_account_router)

@@ -35,8 +35,7 @@ def run_sync(hook: SyncHook | None, request: Request, slug: str) -> tuple[bool, 
     except CredentialError as exc:
         return False, flash(
             "error",
-            _("%(org)s has no usable admin key: %(message)s"),
-            org=slug,
+            _("Nothing was synced: %(message)s"),
             message=_short(str(exc)),
         )
     except LeaseHeld:

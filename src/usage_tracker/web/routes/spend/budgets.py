@@ -27,6 +27,7 @@ from usage_tracker.services.spend.budgets import (
     list_budgets,
     scope_names,
 )
+from usage_tracker.services.spend.channels import list_channels
 from usage_tracker.services.spend.evaluation import alert_history
 from usage_tracker.services.spend.openai_mirror import openai_controls
 from usage_tracker.web import charts
@@ -141,6 +142,7 @@ def detail_context(
         "b": budget,
         "burn_chart": chart,
         "events": alert_history(db, budget.id),
+        "channels_enabled": len(list_channels(db, enabled_only=True)),
         "budget_names": budget_names(db, [budget]),
         "actions": actions,
         "action_ops": enforcement_runs.operations_of(db, actions),
@@ -156,5 +158,8 @@ def detail_context(
 @router.get("/alerts", name="alerts:list")
 def alerts_page(request: Request, viewer: PageViewer, db: DbSession) -> HTMLResponse:
     names = budget_names(db, [b for b, _slug in list_budgets(db)])
-    ctx = {"events": alert_history(db, limit=500), "budget_names": names}
+    ctx = {
+        "events": alert_history(db, limit=500), "budget_names": names,
+        "channels_enabled": len(list_channels(db, enabled_only=True)),
+    }  # fmt: skip
     return spend_page(request, viewer, db, "alerts", "budgets/alerts.html", ctx)
