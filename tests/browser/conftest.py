@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import REPO_ROOT
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.ledger.imports import import_file
 
 PASSWORD = "browser-pass-123"
 CHROMIUM_ARGS = [
@@ -89,24 +90,36 @@ def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str
         log.close()
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
-    workdir = tmp_path_factory.mktemp("server")
+def dashboard_database(
+    sqlite_template: Path, workdir: Path, *imports: Path, org: str = "acme"
+) -> str:
+    """URL of a migrated SQLite copy in `workdir` with accounts "ada" (admin) and "val"
+    (viewer), and `imports` imported into `org` first."""
     db_path = workdir / "dashboard.sqlite3"
     shutil.copyfile(sqlite_template, db_path)
     url = f"sqlite:///{db_path}"
     engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
         create_account(session, "ada", PASSWORD, "admin")
         create_account(session, "val", PASSWORD, "viewer")
+    for path in imports:
+        import_file(factory, org, path)
     engine.dispose()
-    with running_dashboard(workdir, url) as base:
-        yield base
+    return url
 
 
 @pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a dashboard on its own database, with accounts "ada" (admin), "val" (viewer)."""
+    workdir = tmp_path_factory.mktemp("server")
+    with running_dashboard(workdir, dashboard_database(sqlite_template, workdir)) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """One Chromium per session (per xdist worker); each test has a fresh context of its own."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser

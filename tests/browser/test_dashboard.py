@@ -1,16 +1,24 @@
-"""The dashboard in Chromium against a real server: the tests run in order on one database."""
+"""The dashboard in Chromium against a real server: the tests run in order on one database,
+except the keys view's, which has a server of its own with the samples already imported."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SAMPLE_DAYS, screenshot, sign_in
+from tests.browser.conftest import (
+    SAMPLE_DAYS,
+    dashboard_database,
+    running_dashboard,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 SAMPLES = ("costs_grouped_by_user.json", "usage_completions_1d.json")
@@ -100,13 +108,28 @@ def test_viewer_cannot_reach_admin_actions(
     )
 
 
-def test_keys_view_has_owner_and_last_use_columns(page: Page, server: str) -> None:
+@pytest.fixture(scope="module")
+def loaded_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, samples_dir: Path
+) -> Iterator[str]:
+    """A dashboard of its own with the sample files imported before it starts: a test using it
+    needs no other test to have uploaded them first."""
+    workdir = tmp_path_factory.mktemp("loaded")
+    url = dashboard_database(sqlite_template, workdir, *(samples_dir / n for n in SAMPLES))
+    with running_dashboard(workdir, url) as base:
+        yield base
+
+
+def test_keys_view_has_owner_and_last_use_columns(page: Page, loaded_server: str) -> None:
     """Owners come from the stored key inventory; with only usage files loaded they are unknown."""
+    server = loaded_server
     sign_in(page, server, "ada")
     page.goto(server + "/keys" + SAMPLE_DAYS)
     headers = page.locator("#keys-table thead th").all_inner_texts()
     assert "Owner" in headers and "Last used" in headers
-    expect(page.locator("#keys-table tbody tr[data-row]").first).to_contain_text("unknown")
+    rows = page.locator("#keys-table tbody tr[data-row]")
+    expect(rows).not_to_have_count(0)
+    expect(rows.first).to_contain_text("unknown")
     page.locator("#keys-table thead button", has_text="Owner").click()
     owner = page.locator("#keys-table thead th", has_text="Owner")
     expect(owner).to_have_attribute("aria-sort", re.compile("^(ascending|descending)$"))

@@ -63,6 +63,10 @@ class FakeAdminApi:
         """Queue faults for requests whose path (after /v1, glob allowed) matches."""
         self.faults.add(path, *faults)
 
+    def writes(self) -> list[RecordedRequest]:
+        """Every request that asked OpenAI to change something (anything but GET)."""
+        return [r for r in self.requests if r.method != "GET"]
+
     def calls(self, path: str | None = None, method: str | None = None) -> list[RecordedRequest]:
         return [
             r

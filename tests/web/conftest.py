@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.accounts.accounts import create_account
+from usage_tracker.services.audit.log import list_audit
 from usage_tracker.services.ledger.imports import import_file
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
@@ -26,6 +27,12 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
     assert match, f"no CSRF field on {path}"
     return match.group(1)
+
+
+def audit_trail(factory: sessionmaker[Session]) -> list[tuple[str, str, str | None, str]]:
+    """Every audit entry of every organization, for "this wrote nothing" checks."""
+    with factory() as session:
+        return [(e.actor, e.action, e.target_id, e.result) for e in list_audit(session)]
 
 
 def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -10,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.accounts.accounts import reset_password, set_disabled
+from usage_tracker.services.ledger.imports import import_history
+from usage_tracker.services.sync.status import sync_history
 
 PAGES = ["/", "/users", "/projects", "/models", "/keys", "/data", "/api/docs", "/api/openapi.json"]
 PAGES += ["/export/users.csv", "/users/detail?key=u"]
@@ -85,6 +89,7 @@ def test_login_without_csrf_token_is_rejected(anon: TestClient, accounts: dict[s
 
 def test_logout_needs_csrf(admin: TestClient) -> None:
     assert admin.post("/logout").status_code == 403
+    assert admin.get("/", follow_redirects=False).status_code == 200  # still signed in
     token = csrf_of(admin, "/")
     response = admin.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False)
     assert response.status_code == 303
@@ -139,15 +144,20 @@ def test_disable_and_reset_end_sessions(
         assert client.post("/login", data=data).status_code == 401
 
 
-def test_viewer_cannot_use_admin_actions(viewer: TestClient) -> None:
+def test_viewer_cannot_use_admin_actions(
+    viewer: TestClient, session_factory: sessionmaker[Session], samples_dir: Path
+) -> None:
     page = viewer.get("/data").text
     assert "data-upload" not in page
     token = csrf_of(viewer, "/data")
-    files = {"files": ("x.json", b"{}", "application/json")}
+    sample = samples_dir / "usage_completions_1d.json"  # a file an admin's upload imports
+    files = {"files": (sample.name, sample.read_bytes(), "application/json")}
     response = viewer.post("/data/upload", files=files, headers={"X-CSRF-Token": token})
     assert response.status_code == 403
     sync = viewer.post("/data/sync", headers={"X-CSRF-Token": token})
     assert sync.status_code == 403
+    with session_factory() as session:
+        assert import_history(session) == [] and sync_history(session) == []
 
 
 def test_open_redirect_is_refused(anon: TestClient, accounts: dict[str, str]) -> None:

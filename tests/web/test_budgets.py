@@ -11,8 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.orgs.organizations import ensure_organization
-from usage_tracker.services.spend.budgets import BudgetSpec, list_budgets, set_budget
+from usage_tracker.services.orgs.organizations import ensure_organization, get_organization
+from usage_tracker.services.spend.budgets import (
+    BudgetSpec,
+    budget_history,
+    list_budgets,
+    set_budget,
+)
 from usage_tracker.services.spend.evaluation import evaluate_all
 from usage_tracker.settings import Settings
 
@@ -44,10 +49,19 @@ def test_viewer_sees_budgets_but_cannot_write(
     assert 'data-budget="org:acme"' in page.text
     assert "/budgets/preview" not in page.text
     token = csrf_of(viewer, "/budgets")
-    for path in ("/budgets/preview", "/budgets/set", "/budgets/bulk/apply", "/budgets/reset/acme"):
-        assert viewer.post(path, data=FORM | {"csrf_token": token}).status_code == 403
+    with session_factory() as session:
+        before = [(b.id, b.amount_nanos) for b, _ in list_budgets(session)]
+    bulk = {"org": "acme", "scope": "project", "period": "monthly", "lines": "proj_a,150"}
+    for path, form in (("/budgets/preview", FORM), ("/budgets/set", FORM),
+                       ("/budgets/bulk/apply", bulk), ("/budgets/reset/acme", {}),
+                       (f"/budgets/{before[0][0]}/delete", {})):  # fmt: skip
+        assert viewer.post(path, data=form | {"csrf_token": token}).status_code == 403, path
     assert viewer.get("/channels").status_code == 403
     assert viewer.get("/budgets/bulk").status_code == 403
+    with session_factory() as session:
+        assert [(b.id, b.amount_nanos) for b, _ in list_budgets(session)] == before
+        edits = budget_history(session, get_organization(session, "acme"))
+        assert [e.actor for e in edits] == ["test"]  # only the budget the test set itself
 
 
 def test_admin_sets_a_budget_after_a_preview(
@@ -55,6 +69,9 @@ def test_admin_sets_a_budget_after_a_preview(
 ) -> None:
     token = csrf_of(admin, "/budgets")
     assert admin.post("/budgets/set", data=FORM).status_code == 403  # no CSRF token
+    forged = admin.post("/budgets/set", data=FORM | {"csrf_token": "forged"})
+    assert forged.status_code == 403
+    _nothing_written(session_factory)
     preview = admin.post("/budgets/preview", data=FORM | {"csrf_token": token})
     assert preview.status_code == 200 and "data-preview" in preview.text
     with session_factory() as session:
@@ -69,10 +86,26 @@ def test_admin_sets_a_budget_after_a_preview(
         assert budget.amount_nanos == to_nanos(1)
 
 
-def test_bad_input_is_shown_not_saved(admin: TestClient, loaded: str) -> None:
+def _nothing_written(factory: sessionmaker[Session]) -> None:
+    """No budget and no budget edit in the history, in any organization."""
+    with factory() as session:
+        assert list_budgets(session) == []
+        org = get_organization(session, "acme")
+        assert org is None or budget_history(session, org) == []
+
+
+def test_bad_input_is_shown_not_saved(
+    admin: TestClient, loaded: str, session_factory: sessionmaker[Session]
+) -> None:
     token = csrf_of(admin, "/budgets")
     bad = admin.post("/budgets/preview", data=FORM | {"amount": "-5", "csrf_token": token})
     assert bad.status_code == 422 and "data-error" in bad.text
+    # the route that saves, given what the preview refused (a forged or stale form)
+    for wrong in ({"amount": "-5"}, {"amount": "ten"}, {"thresholds": "50,abc"},
+                  {"period": "hourly"}, {"scope": "galaxy"}, {"timezone": "Mars/Olympus"}):  # fmt: skip
+        saved = admin.post("/budgets/set", data=FORM | wrong | {"csrf_token": token})
+        assert saved.status_code == 422 and "data-error" in saved.text, wrong
+    _nothing_written(session_factory)
 
 
 def test_bulk_preview_then_apply_and_history(

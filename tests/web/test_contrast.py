@@ -81,26 +81,48 @@ def test_text_pairs_meet_aa(theme: str, fg: str, bg: str) -> None:
     assert value >= AA_TEXT, f"{theme}: --{fg} on --{bg} is {value:.2f}:1"
 
 
+COLOR = re.compile(r"(?<![-\w])color:\s*([^;]+?)\s*(?:;|$)")
+BACKGROUND = re.compile(r"(?<![-\w])background(?:-color)?:\s*([^;]+?)\s*(?:;|$)")
+THEMED = re.compile(r"^(var\(--[a-z0-9-]+\)|inherit|currentcolor|transparent)$", re.I)
+HEX = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
+
+
+def _rules() -> list[tuple[str, str]]:
+    """(selector, body) of every innermost rule; fails if the stylesheet no longer parses so."""
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", CSS.read_text(encoding="utf-8"))
+    assert len(rules) >= 50, f"only {len(rules)} rules found in app.css: is the pattern stale?"
+    return [(selector.strip(), body) for selector, body in rules]
+
+
+def _literal_text_colours() -> list[tuple[str, str, str | None]]:
+    """(selector, colour, background) of each rule whose text colour is not a theme variable."""
+    found, declarations = [], 0
+    for selector, body in _rules():
+        for fg in COLOR.findall(body):
+            declarations += 1
+            if not THEMED.match(fg):
+                bg = BACKGROUND.search(body)
+                found.append((selector, fg, bg.group(1) if bg else None))
+    # what the pattern found today (26 colour declarations): it must go on finding them
+    assert declarations >= 20, f"only {declarations} colour declarations matched: stale pattern?"
+    return found
+
+
 def test_literal_pairs_meet_aa() -> None:
     """Rules that set both a literal text colour and a literal background (status pills)."""
-    css = CSS.read_text(encoding="utf-8")
-    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
     checked = 0
-    for selector, body in rules:
-        fg = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})\b", body)
-        bg = re.search(r"background:\s*(#[0-9a-fA-F]{3,6})\b", body)
-        if fg and bg:
-            checked += 1
-            value = ratio(fg.group(1), bg.group(1))
-            assert value >= AA_TEXT, f"{selector.strip()}: {value:.2f}:1"
+    for selector, fg, bg in _literal_text_colours():
+        if bg is None:
+            continue  # test_no_literal_text_colour_on_theme_backgrounds fails it
+        assert HEX.match(fg) and HEX.match(bg), f"{selector}: cannot check {fg} on {bg}"
+        checked += 1
+        value = ratio(fg, bg)
+        assert value >= AA_TEXT, f"{selector}: {value:.2f}:1"
     assert checked >= 3
 
 
 def test_no_literal_text_colour_on_theme_backgrounds() -> None:
     """A literal text colour without its own background sits on a theme background, which
     changes with the theme; such colours must be custom properties."""
-    css = CSS.read_text(encoding="utf-8")
-    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        fg = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})\b", body)
-        if fg and "background:" not in body:
-            pytest.fail(f"{selector.strip()} sets a literal color {fg.group(1)}")
+    for selector, fg, bg in _literal_text_colours():
+        assert bg is not None, f"{selector} sets a literal color {fg} on a theme background"

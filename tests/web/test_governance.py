@@ -17,7 +17,7 @@ from tests.fakes import Fault, build_org
 from tests.fakes.governance import add_rate_limits, limits_by_id, not_editable
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
-from tests.web.conftest import csrf_of
+from tests.web.conftest import audit_trail, csrf_of
 from usage_tracker.services.audit.log import AuditFilter, list_audit
 from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.settings import Settings
@@ -52,7 +52,11 @@ def refresh(client: TestClient) -> None:
 
 
 def test_pages_need_sign_in_and_viewers_read_but_cannot_act(
-    world: Connected, anon: TestClient, viewer: TestClient, admin: TestClient
+    world: Connected,
+    anon: TestClient,
+    viewer: TestClient,
+    admin: TestClient,
+    session_factory: sessionmaker[Session],
 ) -> None:
     assert anon.get("/governance/rate-limits", follow_redirects=False).status_code == 303
     refresh(admin)
@@ -60,6 +64,11 @@ def test_pages_need_sign_in_and_viewers_read_but_cannot_act(
     page = viewer.get("/governance/rate-limits?org=acme")
     assert page.status_code == 200 and "ft:gpt-4o-mini:acme:m002" in page.text
     assert "data-refresh" not in page.text and "Edit" not in page.text
+    trail, before, calls = (
+        audit_trail(session_factory),
+        limits_by_id(world.org),
+        len(world.fake.requests),
+    )
     for url in (
         "/governance/rate-limits/refresh?org=acme",
         f"/governance/projects/{p0}/disable/preview?org=acme",
@@ -71,10 +80,11 @@ def test_pages_need_sign_in_and_viewers_read_but_cannot_act(
     ):
         r = post(viewer, url)
         assert r.status_code == 403, url
-    before = limits_by_id(world.org)
     no_csrf = admin.post(f"/governance/projects/{p0}/disable?org=acme", follow_redirects=False)
     assert no_csrf.status_code == 403 and "CSRF" in no_csrf.text
     assert limits_by_id(world.org) == before
+    assert len(world.fake.requests) == calls  # not even a read was sent to OpenAI
+    assert audit_trail(session_factory) == trail
 
 
 def test_matrix_filters_and_json_twin(world: Connected, admin: TestClient) -> None:

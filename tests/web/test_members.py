@@ -14,7 +14,7 @@ from tests.fakes import Fault, build_org
 from tests.fakes.governance import add_keys
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
-from tests.web.conftest import csrf_of
+from tests.web.conftest import audit_trail, csrf_of
 from usage_tracker.services.audit.log import AuditFilter, list_audit
 from usage_tracker.services.orgs.credentials import add_organization
 from usage_tracker.services.orgs.organizations import get_organization
@@ -56,18 +56,33 @@ def test_members_page_filters_and_json_twin(world: Connected, admin: TestClient)
 
 
 def test_viewer_reads_but_cannot_write(
-    world: Connected, admin: TestClient, viewer: TestClient
+    world: Connected,
+    admin: TestClient,
+    viewer: TestClient,
+    session_factory: sessionmaker[Session],
 ) -> None:
     refreshed(admin)
-    user = world.org.users[0]
+    user = next(u for u in world.org.users if u.role == "reader")
     assert viewer.get(f"/members/{user.id}?org=acme").status_code == 200
     token = csrf_of(viewer, "/members?org=acme")
+    trail = audit_trail(session_factory)
     denied = viewer.post(
         f"/members/{user.id}/role?org=acme", data={"csrf_token": token, "role": "owner"}
     )
     assert denied.status_code == 403
+    removal = viewer.post(
+        f"/members/{user.id}/remove?org=acme", data={"csrf_token": token, "confirm": user.id}
+    )
+    assert removal.status_code == 403
     no_csrf = admin.post(f"/members/{user.id}/role?org=acme", data={"role": "owner"})
     assert no_csrf.status_code == 403
+    forged = admin.post(
+        f"/members/{user.id}/role?org=acme", data={"csrf_token": "forged", "role": "owner"}
+    )
+    assert forged.status_code == 403
+    assert world.fake.writes() == []  # nothing was sent to OpenAI
+    assert world.org.user(user.id).role == "reader"  # type: ignore[union-attr]
+    assert audit_trail(session_factory) == trail
 
 
 def test_role_change_preview_confirm_and_removal_preview_lists_keys(

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from tests.fakes import build_org
 from tests.fakes.harness import Connected, connect
 from tests.fakes.server import serve
-from tests.web.conftest import csrf_of
+from tests.web.conftest import audit_trail, csrf_of
 from usage_tracker.cli.main import app as cli
 from usage_tracker.db.base import Base
 from usage_tracker.services.accounts.api_tokens import create_token
@@ -53,9 +53,14 @@ def audit(session_factory: sessionmaker[Session], action: str) -> list[tuple[str
 
 
 def test_invite_pages_are_admin_only_and_csrf_checked(
-    world: Connected, admin: TestClient, viewer: TestClient
+    world: Connected,
+    admin: TestClient,
+    viewer: TestClient,
+    session_factory: sessionmaker[Session],
 ) -> None:
     refreshed(admin)
+    trail = audit_trail(session_factory)
+    accounts_before = list(world.org.service_accounts)
     page = viewer.get("/members/invites?org=acme")
     assert page.status_code == 200 and "invite-form" not in page.text
     token = csrf_of(viewer, "/members?org=acme")
@@ -73,6 +78,9 @@ def test_invite_pages_are_admin_only_and_csrf_checked(
         data={"csrf_token": token, "project_id": pid, "name": "x"},
     )
     assert denied.status_code == 403
+    assert world.fake.writes() == []  # nothing was sent to OpenAI
+    assert world.org.service_accounts == accounts_before
+    assert audit_trail(session_factory) == trail
 
 
 def test_invite_preview_create_then_revoke_audited(

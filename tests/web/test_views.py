@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.accounts.api_tokens import create_token, revoke_token
+from usage_tracker.services.ledger.imports import import_history
 from usage_tracker.services.reports import coverage as report_coverage
 from usage_tracker.services.reports import totals as reports
 from usage_tracker.services.reports.types import ReportQuery
@@ -158,9 +159,16 @@ def test_upload_shows_result_and_changes_totals(
     assert name in admin.get("/data").text
 
 
-def test_upload_without_csrf_is_rejected(admin: TestClient) -> None:
-    files = {"files": ("x.json", b"{}", "application/json")}
+def test_upload_without_csrf_is_rejected(
+    admin: TestClient, session_factory: sessionmaker[Session], samples_dir: Path
+) -> None:
+    sample = samples_dir / "usage_completions_1d.json"  # imported when the token is there
+    files = {"files": (sample.name, sample.read_bytes(), "application/json")}
     assert admin.post("/data/upload", files=files).status_code == 403
+    forged = admin.post("/data/upload", files=files, headers={"X-CSRF-Token": "forged"})
+    assert forged.status_code == 403
+    with session_factory() as session:
+        assert import_history(session) == []
 
 
 def test_korean_and_theme_preferences(admin: TestClient, loaded: str) -> None:
