@@ -4,22 +4,26 @@ its status and its burn chart drawn; screenshots at 1280 and 375 pixels wide."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_set_a_budget_and_see_its_burn(page: Page, server: str) -> None:
-    sign_in(page, server, "ada")
+def _set_project_budget(page: Page, server: str, project: str, amount: str) -> None:
     page.goto(server + "/budgets")
     form = page.locator("[data-budget-form]")
     form.locator('select[name="scope"]').select_option("project")
-    form.locator('input[name="scope_id"]').fill("proj_browser")
-    form.locator('input[name="amount"]').fill("250")
+    form.locator('input[name="scope_id"]').fill(project)
+    form.locator('input[name="amount"]').fill(amount)
     form.locator('button[type="submit"]').click()
-    expect(page.locator("[data-preview]")).to_contain_text("proj_browser")
+    expect(page.locator("[data-preview]")).to_contain_text(project)
+
+
+def test_set_a_budget_and_see_its_burn(page: Page, server: str) -> None:
+    sign_in(page, server, "ada")
+    _set_project_budget(page, server, "proj_browser", "250")
     expect(page.locator("[data-total-after]")).to_have_text("$250.00")
     page.locator("[data-confirm]").click()
     expect(page.locator('[data-flash="ok"]')).to_be_visible()
@@ -43,8 +47,15 @@ def test_set_a_budget_and_see_its_burn(page: Page, server: str) -> None:
     screenshot(page, "budget-detail-375")
 
 
-def test_viewer_sees_no_budget_form(page: Page, server: str) -> None:
+def test_viewer_sees_no_budget_form(page: Page, server: str, browser: Browser) -> None:
+    """The viewer sees a budget an admin set (in this test, not a test before it)."""
+    admin = browser.new_context().new_page()
+    sign_in(admin, server, "ada")
+    _set_project_budget(admin, server, "proj_viewer", "75")
+    admin.locator("[data-confirm]").click()
+    expect(admin.locator('[data-flash="ok"]')).to_be_visible()
+    admin.context.close()
     sign_in(page, server, "val")
     page.goto(server + "/budgets")
     expect(page.locator("[data-budget-form]")).to_have_count(0)
-    expect(page.locator('tr[data-budget="project:proj_browser"]')).to_have_count(1)
+    expect(page.locator('tr[data-budget="project:proj_viewer"]')).to_have_count(1)

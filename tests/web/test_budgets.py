@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
 from usage_tracker.domain.money import to_nanos
-from usage_tracker.services.orgs.organizations import ensure_organization, get_organization
+from usage_tracker.services.orgs.organizations import (
+    UnknownOrganization,
+    ensure_organization,
+    get_organization,
+)
 from usage_tracker.services.spend.budgets import (
     BudgetSpec,
     budget_history,
@@ -167,3 +172,25 @@ def test_cards_filters_and_json_twin_equal_the_check(
     assert one["status"] == api[0]["status"] and one["burn"]["points"]
     assert admin.get("/alerts").status_code == 200
     assert admin.get("/api/v1/alerts").json() == []
+
+
+def test_previews_for_an_organization_not_yet_stored_answer_and_store_nothing(
+    admin: TestClient, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    """On an empty tracker the default organization is created for a preview only: the
+    preview still answers (it read the organization after rolling it back, a 500)."""
+    org = settings.default_org
+    token = csrf_of(admin, "/budgets")
+    one = admin.post(
+        "/budgets/preview", data=FORM | {"org": org, "scope_id": org, "csrf_token": token}
+    )
+    assert one.status_code == 200 and "data-preview" in one.text, one.text[:300]
+    bulk = {"org": org, "scope": "project", "period": "monthly", "lines": "proj_a,150",
+            "csrf_token": csrf_of(admin, "/budgets/bulk")}  # fmt: skip
+    many = admin.post("/budgets/bulk/preview", data=bulk)
+    assert many.status_code == 200 and "data-preview" in many.text, many.text[:300]
+    assert admin.get(f"/budgets/reset/{org}").status_code < 500
+    with session_factory() as session:
+        assert list_budgets(session) == []
+        with pytest.raises(UnknownOrganization):
+            get_organization(session, org)

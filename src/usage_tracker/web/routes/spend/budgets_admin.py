@@ -137,8 +137,9 @@ def preview_one(
     except INPUT_ERRORS as exc:
         db.rollback()
         return confirm_page(request, viewer, db, {"error": str(exc)}, 422)
-    db.rollback()  # the organization may have been created for the preview only
-    fields = spec_fields(spec) | {"org": org.slug}
+    slug = org.slug  # the organization may have been created for the preview only:
+    db.rollback()  # after the rollback its row (and so `org`) is gone
+    fields = spec_fields(spec) | {"org": slug}
     return confirm_page(request, viewer, db, {
         "title": "set", "preview": preview, "fields": fields, "lines": _mirror_lines(spec),
         "action": "/budgets/set",
@@ -212,8 +213,9 @@ def bulk_preview(
         return confirm_page(
             request, viewer, db, {"error": str(exc), "cancel": "/budgets/bulk"}, 422
         )
+    slug = org.slug  # read before the rollback, which may take a new organization's row
     db.rollback()
-    fields = {"org": org.slug, "scope": form.scope, "period": form.period, "lines": form.lines}
+    fields = {"org": slug, "scope": form.scope, "period": form.period, "lines": form.lines}
     return confirm_page(request, viewer, db, {
         "title": "bulk", "preview": preview, "fields": fields, "action": "/budgets/bulk/apply",
         "cancel": "/budgets/bulk",
@@ -264,10 +266,11 @@ def resetconfirm_page(
 ) -> Response:
     org = pick_org(request, db, org_slug)
     rows = list_budgets(db, org)
+    slug, lines = org.slug, [f"{b.scope} {b.scope_id}" for b, _ in rows]
     db.rollback()
     return confirm_page(request, viewer, db, {
-        "title": "reset", "lines": [f"{b.scope} {b.scope_id}" for b, _ in rows], "danger": True,
-        "action": f"/budgets/reset/{org.slug}", "count": len(rows), "org": org.slug,
+        "title": "reset", "lines": lines, "danger": True,
+        "action": f"/budgets/reset/{slug}", "count": len(rows), "org": slug,
     })  # fmt: skip
 
 
