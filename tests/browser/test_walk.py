@@ -41,6 +41,7 @@ PAGES = {
     "operations": ("/governance/operations", "Operations", "작업"),
     "audit": ("/governance/audit", "Audit log", "감사 로그"),
     "api": ("/api/docs", "OpenAI Usage Tracker", "OpenAI Usage Tracker"),
+    "account": ("/account", "Your account", "내 계정"),
 }
 # One page of each kind: a report view, Data, spend, governance, members, a 404.
 STARTS = ("/users", "/data", "/budgets", "/governance/keys", "/members", "/no/such/page")
