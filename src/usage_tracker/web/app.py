@@ -26,6 +26,7 @@ from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
 from usage_tracker.web.frame import error_page
+from usage_tracker.web.page_limiter import PageLimiter
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import account, auth
 from usage_tracker.web.routes.governance import api as governance_api
@@ -121,6 +122,7 @@ def create_app(
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(UploadGuard)  # innermost: sees the session, runs before any body is read
+    app.add_middleware(PageLimiter, concurrency=web.page_concurrency)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(

@@ -24,4 +24,9 @@ class WebSettings(BaseSettings):
         default="auto",
         description="Secure flag on cookies: auto sets it when the request arrived over HTTPS.",
     )
+    page_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="HTML pages rendered at once (the JSON API is not held back by them).",
+    )
     max_upload_mb: int = Field(default=200, ge=1, description="Largest file one upload may be.")

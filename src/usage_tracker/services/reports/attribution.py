@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import Bucket as BucketRow
-from usage_tracker.db.models import CostRollup, Price
+from usage_tracker.db.models import CostRollup
+from usage_tracker.db.queries.ledger_version import ledger_version
 from usage_tracker.services.ledger.record_sets import (
     Choice,
     candidate_sets,
@@ -149,15 +149,6 @@ _RECENT_SIZE = 8
 _RECENT_MAX_PARTS = 400_000
 
 
-def _ledger_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a bucket is written, replaced or dropped, or a price changes."""
-    buckets = session.execute(
-        select(func.count(BucketRow.id), func.max(BucketRow.id), func.max(BucketRow.updated_at))
-    ).one()
-    prices = session.execute(select(func.count(Price.id), func.max(Price.updated_at))).one()
-    return (str(session.get_bind().engine.url), *buckets, *prices)
-
-
 def allocate(
     session: Session,
     q: ReportQuery,
@@ -172,7 +163,7 @@ def allocate(
         return Allocation([], set())
     choices = base_choices(session, q) if choices is None else choices
     chosen = tuple((c.record_set_id, tuple(c.days), tuple(c.months)) for c in choices)
-    key = (q, dim, frozenset(days), chosen, _ledger_version(session))
+    key = (q, dim, frozenset(days), chosen, ledger_version(session))
     found = _RECENT.get(key)
     if found is not None:
         _RECENT.move_to_end(key)

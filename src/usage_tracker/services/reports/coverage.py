@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import Organization, RecordSet, RecordSetDay
+from usage_tracker.services.reports.memo import remembered
 from usage_tracker.services.reports.sources import NEEDS_COST, NEEDS_USAGE
 from usage_tracker.services.reports.types import TIME_DIMENSIONS
 
 
+@remembered
 def data_bounds(session: Session, org: str | None = None) -> tuple[date, date] | None:
     """First and last day the ledger has any data for."""
     query = select(func.min(RecordSetDay.day), func.max(RecordSetDay.day)).join(
@@ -26,6 +28,7 @@ def data_bounds(session: Session, org: str | None = None) -> tuple[date, date] |
     return (first, last) if first is not None else None
 
 
+@remembered
 def available_dimensions(session: Session, org: str | None = None) -> set[str]:
     """Which dimensions the loaded data can answer (for navigation that shows only those)."""
     query = select(RecordSet.kind, RecordSet.grouping)
@@ -52,6 +55,7 @@ def default_range(session: Session, org: str | None = None, days: int = 30) -> t
     return until - timedelta(days=days - 1), until
 
 
+@remembered
 def organizations_with_data(session: Session) -> list[str]:
     """Slugs of the organizations that have any ledger data, the most recent data first."""
     last = func.max(RecordSetDay.day)

@@ -29,6 +29,7 @@ from usage_tracker.services.reports.attribution import (
 )
 from usage_tracker.services.reports.estimates import METRICS as ESTIMATE_METRICS
 from usage_tracker.services.reports.estimates import SharedUsage, add_estimates
+from usage_tracker.services.reports.memo import remembered
 from usage_tracker.services.reports.sources import (
     COLUMNS,
     cost_choices,
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 
+@remembered
 def summary(session: Session, q: ReportQuery) -> Summary:
     out = Summary(since=q.since, until=q.until)
     use_days = use_day_totals(q)
@@ -121,6 +123,7 @@ def _distinct_many(session: Session, q: ReportQuery, dims: tuple[str, ...]) -> d
     return found
 
 
+@remembered
 def breakdown(
     session: Session,
     q: ReportQuery,

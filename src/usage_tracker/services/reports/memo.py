@@ -1,0 +1,73 @@
+"""Report answers kept per question and ledger version.
+
+A page asks the same questions as its JSON twin, the page before it and the next person to open
+it; between imports and syncs the answers cannot change. `remembered` keeps the answers of a
+report function per (arguments, ledger version) in a small LRU bounded in bytes: each answer is
+kept pickled, so every caller gets its own copy to change as it likes; an answer bigger than an
+eighth of the budget is not kept. The version is read (one statement) on every call, so a write
+earlier in the same transaction is seen too. Any bucket written, replaced or dropped, a price or
+a name changed makes a new version (`db/queries/ledger_version.py`), so nothing stale is ever
+served. Each process (each `serve`, each CLI call) keeps its own answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+from usage_tracker.db.queries.ledger_version import ledger_version
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+BUDGET_BYTES = 64 * 1024 * 1024
+_ANSWERS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_SIZE = [0]
+_LOCK = threading.Lock()
+
+
+def clear() -> None:
+    with _LOCK:
+        _ANSWERS.clear()
+        _SIZE[0] = 0
+
+
+def remembered(fn: Callable[P, R]) -> Callable[P, R]:
+    """Keep `fn(session, *args, **kwargs)`'s answers per arguments and ledger version."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = args[0]
+        assert isinstance(session, Session)
+        try:
+            key = (fn.__qualname__, args[1:], tuple(sorted(kwargs.items())),
+                   ledger_version(session))  # fmt: skip
+            hash(key)
+        except TypeError:  # an argument that cannot be a key: answer without keeping
+            return fn(*args, **kwargs)
+        with _LOCK:
+            kept = _ANSWERS.get(key)
+            if kept is not None:
+                _ANSWERS.move_to_end(key)
+        if kept is not None:
+            return pickle.loads(kept)  # type: ignore[no-any-return, unused-ignore]
+        answer = fn(*args, **kwargs)
+        blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(blob) <= BUDGET_BYTES // 8:
+            with _LOCK:
+                old = _ANSWERS.pop(key, None)
+                _SIZE[0] -= len(old) if old is not None else 0
+                _ANSWERS[key] = blob
+                _SIZE[0] += len(blob)
+                while _SIZE[0] > BUDGET_BYTES and _ANSWERS:
+                    _, dropped = _ANSWERS.popitem(last=False)
+                    _SIZE[0] -= len(dropped)
+        return answer
+
+    return wrapper
