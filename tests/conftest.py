@@ -12,6 +12,7 @@ parameters in tests (`cheap_password_hashing`); production keeps its own (a test
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -55,6 +56,7 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # then left finishing one of them alone while the other has nothing to do. Only the order of
 # modules changes; the tests of a module keep theirs.
 SLOW_FIRST = (
+    "tests/browser/test_walk",
     "tests/web/test_crawl.py",
     "tests/integration/test_ledger_edges.py",
     "tests/integration/test_ledger_properties.py",
@@ -190,6 +192,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once per session."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the demo organization (a year to yesterday, seed 7), built once per
+    run and shared by the xdist workers (the first to ask builds it under a lock): tests copy
+    it, never change it."""
+    from datetime import UTC, datetime, timedelta
+
+    from usage_tracker.services.ledger.demo import load_demo
+
+    until = datetime.now(UTC).date() - timedelta(days=1)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if WORKER != "main" else base
+    path = shared / f"demo-{until.isoformat()}.sqlite3"
+    with (shared / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = path.with_suffix(f".{WORKER}.tmp")
+            shutil.copyfile(sqlite_template, building)
+            engine = make_engine(f"sqlite:///{building}")
+            load_demo(make_session_factory(engine), seed=7, until=until)
+            engine.dispose()
+            building.rename(path)
     return path
 
 

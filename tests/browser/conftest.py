@@ -117,6 +117,21 @@ def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         yield base
 
 
+@pytest.fixture(scope="module")
+def demo(demo_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A dashboard on a copy of the demo organization (a year to yesterday); admin "ada"."""
+    workdir = tmp_path_factory.mktemp("demo")
+    db_path = workdir / "demo.sqlite3"
+    shutil.copyfile(demo_sqlite, db_path)
+    url = f"sqlite:///{db_path}"
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        create_account(session, "ada", PASSWORD, "admin")
+    engine.dispose()
+    with running_dashboard(workdir, url) as base:
+        yield base
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One Chromium per session (per xdist worker); each test has a fresh context of its own."""

@@ -5,10 +5,7 @@ and long id) is no wider than the window; screenshots of each."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.conftest import PASSWORD, running_dashboard, screenshot
-from tests.conftest import REPO_ROOT
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.domain.money import to_nanos
 from usage_tracker.services.accounts.accounts import create_account
@@ -29,16 +25,12 @@ PAGES = ("/", "/budgets", "/budgets/1", "/budgets/2")  # every page with KPI car
 
 
 @pytest.fixture(scope="module")
-def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_server(demo_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A dashboard on the demo organization, with an admin "ada" and two large budgets."""
     workdir = tmp_path_factory.mktemp("demo-server")
     db_path = workdir / "demo.sqlite3"
-    shutil.copyfile(sqlite_template, db_path)
+    shutil.copyfile(demo_sqlite, db_path)
     url = f"sqlite:///{db_path}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_TRACKER_", "OPENAI_"))}
-    env.update(USAGE_TRACKER_DATABASE_URL=url, USAGE_TRACKER_DATA_DIR=str(workdir / "data"))
-    demo = [sys.executable, "-c", "from usage_tracker.cli.main import app; app()", "demo"]
-    subprocess.run(demo, env=env, cwd=REPO_ROOT, check=True, capture_output=True, timeout=600)
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as session:
         create_account(session, "ada", PASSWORD, "admin")

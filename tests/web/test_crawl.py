@@ -13,7 +13,6 @@ import shutil
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -26,7 +25,6 @@ from tests.web.conftest import PASSWORD, sign_in
 from tests.web.korean import english_left
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.services.accounts.accounts import create_account
-from usage_tracker.services.ledger.demo import load_demo
 from usage_tracker.settings import Settings
 from usage_tracker.web import create_app
 from usage_tracker.web.config import WebSettings
@@ -160,15 +158,14 @@ def crawl(
 
 
 @pytest.fixture(scope="module")
-def demo_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def demo_app(demo_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The demo organization (a year to yesterday) with an admin and a viewer."""
     workdir = tmp_path_factory.mktemp("crawl")
     path = workdir / "demo.sqlite3"
-    shutil.copyfile(sqlite_template, path)
+    shutil.copyfile(demo_sqlite, path)
     settings = Settings(database_url=f"sqlite:///{path}", data_dir=workdir / "data")
     engine = make_engine(settings.effective_database_url)
     factory = make_session_factory(engine)
-    load_demo(factory, until=date.today() - timedelta(days=1))
     with transaction(factory) as session:
         create_account(session, "ada", PASSWORD, "admin")
         create_account(session, "val", PASSWORD, "viewer")

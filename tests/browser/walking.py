@@ -1,24 +1,14 @@
-"""Walk the dashboard in Chromium as a person does, on the demo organization: every sidebar link
-from every kind of page, in English and Korean, reaches its page's heading; no page overflows a
-390 px phone; a screenshot of every page at 1440 and 390 px, English and Korean, light and dark,
-goes to test-artifacts/screenshots/walk/."""
+"""Walking the dashboard in Chromium as a person does, on the demo organization (shared by
+test_walk_en.py and test_walk_ko.py, one module per language so the workers share the walk):
+every sidebar link from every kind of page reaches its page's heading; no page overflows a
+390 px phone; a screenshot of every page at 1440 and 390 px, light and dark, goes to
+test-artifacts/screenshots/walk/."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import PASSWORD, SCREENSHOTS, running_dashboard
-from usage_tracker.db.engine import make_engine, make_session_factory, transaction
-from usage_tracker.services.accounts.accounts import create_account
-from usage_tracker.services.ledger.demo import load_demo
-
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import PASSWORD, SCREENSHOTS
 
 # Each sidebar page: its path and how its heading begins in English and in Korean.
 PAGES = {
@@ -48,23 +38,6 @@ STARTS = ("/users", "/data", "/budgets", "/governance/keys", "/members", "/no/su
 LANGS = {"en": 1, "ko": 2}  # index into PAGES' values
 
 
-@pytest.fixture(scope="module")
-def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A dashboard on the demo organization (a year to yesterday); admin "ada"."""
-    workdir = tmp_path_factory.mktemp("walk")
-    db_path = workdir / "demo.sqlite3"
-    shutil.copyfile(sqlite_template, db_path)
-    url = f"sqlite:///{db_path}"
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    load_demo(factory, until=datetime.now(UTC).date() - timedelta(days=1))
-    with transaction(factory) as session:
-        create_account(session, "ada", PASSWORD, "admin")
-    engine.dispose()
-    with running_dashboard(workdir, url) as base:
-        yield base
-
-
 def signed_in(browser: Browser, base: str, lang: str, width: int, theme: str = "light") -> Page:
     context: BrowserContext = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=theme
@@ -86,8 +59,7 @@ def heading_of(path: str, lang: str) -> str:
     raise AssertionError(f"a sidebar link to {path}, which the test does not know")
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_every_sidebar_link_from_every_kind_of_page(browser: Browser, demo: str, lang: str) -> None:
+def walk_every_sidebar_link_from_every_kind_of_page(browser: Browser, demo: str, lang: str) -> None:
     page = signed_in(browser, demo, lang, 1440)
     try:
         for start in STARTS:
@@ -116,9 +88,7 @@ def overflow(page: Page) -> int:
     )
 
 
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_screens_and_no_horizontal_overflow_on_a_phone(
+def screens_and_no_horizontal_overflow_on_a_phone(
     browser: Browser, demo: str, lang: str, theme: str
 ) -> None:
     """Every page at 1440 and 390 px; at 390 px none is wider than the screen."""
@@ -130,7 +100,11 @@ def test_screens_and_no_horizontal_overflow_on_a_phone(
         try:
             for name, (path, *_headings) in [*PAGES.items(), ("not-found", ("/no/such/page",))]:
                 page.goto(demo + path)
-                page.wait_for_load_state("networkidle")
+                # The page's own script and fonts, not network idleness: the operations page
+                # polls for progress, and waiting for 500 ms of silence per page is most of the
+                # walk's time.
+                page.wait_for_load_state("load")
+                page.evaluate("document.fonts.ready.then(() => true)")
                 page.screenshot(
                     path=str(out / f"{name}-{lang}-{theme}-{width}.png"), full_page=True
                 )
