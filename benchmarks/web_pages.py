@@ -8,9 +8,11 @@ Without `--database-url` the data directory's SQLite database is copied to a scr
 and brought to the newest schema there, so neither the migration nor the benchmark account it
 signs in with lands in the real one (a given URL is used as it is: `make bench` passes its own
 bench databases). Each page is requested in-process through FastAPI's TestClient, signed in,
-with the range covering every day the organization has data; p50/p95 are over `--runs` requests
-after `--warmup` discarded ones (a page whose first request took over ten times the target is
-given that one time).
+with the range covering every day the organization has data. *first* is the page's first request
+with the answers the process keeps (per ledger version) forgotten, as after an import or a sync;
+p50/p95 are over `--runs` requests after `--warmup` discarded ones (the first among them), which
+read the kept answers (a page whose first request took over ten times the target is given that
+one time).
 Target (issue 13): p95 ≤ 250 ms for every page and twin.
 """
 
@@ -48,7 +50,7 @@ def percentile(samples: list[float], p: float) -> float:
 
 def time_pages(
     url: str, org: str, runs: int, warmup: int = 2, pages: tuple[str, ...] = PAGES
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, tuple[float, float, float]]:
     """p50 and p95 (ms) of each page over the organization's whole range, on database `url`."""
     from fastapi.testclient import TestClient
 
@@ -71,13 +73,18 @@ def time_pages(
     since, until = bounds
     query = f"?range=custom&since={since}&until={until}&org={org}"
     app = create_app(Settings(database_url=url))
-    out: dict[str, tuple[float, float]] = {}
+    from usage_tracker.services.reports import memo
+
+    out: dict[str, tuple[float, float, float]] = {}
     with TestClient(app) as client:
         _sign_in(client)
         for page in pages:
             address = page + query
-            slowest = 0.0
-            for _ in range(warmup):
+            memo.clear()  # the first request computes everything, as after an import or a sync
+            t0 = time.perf_counter()
+            _get(client, address)
+            first = slowest = (time.perf_counter() - t0) * 1000
+            for _ in range(warmup - 1):
                 t0 = time.perf_counter()
                 _get(client, address)
                 slowest = max(slowest, (time.perf_counter() - t0) * 1000)
@@ -90,20 +97,26 @@ def time_pages(
                 t0 = time.perf_counter()
                 _get(client, address)
                 samples.append((time.perf_counter() - t0) * 1000)
-            out[page] = (statistics.median(samples), percentile(samples, 0.95))
+            out[page] = (statistics.median(samples), percentile(samples, 0.95), first)
     app.state.engine.dispose()
     return out
 
 
-def print_pages(figures: dict[str, tuple[float, float]], indent: str = "  ") -> bool:
-    """Print the table; True when every p95 is within the limit."""
-    print(f"{indent}{'page':<20} {'p50':>8} {'p95':>8}  (target p95 ≤ {LIMIT_MS:.0f} ms)")
+def print_pages(figures: dict[str, tuple[float, float, float]], indent: str = "  ") -> bool:
+    """Print the table; True when every p95 is within the limit. `first` is the request that
+    computed the answers (after an import or a sync); p50 and p95 are of the requests after it,
+    which read the answers the process keeps until the ledger changes."""
+    print(
+        f"{indent}{'page':<20} {'first':>8} {'p50':>8} {'p95':>8}  (target p95 ≤ {LIMIT_MS:.0f} ms)"
+    )
     ok = True
-    for page, (p50, p95) in figures.items():
+    for page, (p50, p95, first) in figures.items():
         met = p95 <= LIMIT_MS
         ok &= met
         verdict = "met" if met else "MISSED"
-        print(f"{indent}{page:<20} {p50:5.0f} ms {p95:5.0f} ms  {verdict}", flush=True)
+        print(
+            f"{indent}{page:<20} {first:5.0f} ms {p50:5.0f} ms {p95:5.0f} ms  {verdict}", flush=True
+        )
     return ok
 
 
