@@ -3,6 +3,8 @@ the same transaction too, and each caller gets a copy of its own (SQLite and Pos
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from usage_tracker.db.models import Project
 from usage_tracker.services.ledger.imports import import_file
 from usage_tracker.services.ledger.names import upsert_project_names
 from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.reports.memo import remembered
 from usage_tracker.services.reports.prices import set_price
 from usage_tracker.services.reports.totals import ReportQuery, breakdown, summary
 
@@ -81,3 +84,37 @@ def test_each_caller_gets_its_own_copy(
         rows.clear()
         again = breakdown(s, Q, "day")
     assert [r.cost_nanos for r in again] == [1_500_000_000, 2_000_000_000]
+
+
+def test_the_same_question_asked_at_once_is_computed_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    calls: list[int] = []
+    started = threading.Event()
+
+    @remembered
+    def slow_answer(session: Session, n: int) -> list[int]:
+        calls.append(n)
+        started.set()
+        time.sleep(0.3)
+        return [n, n]
+
+    answers: list[list[int]] = []
+
+    def ask() -> None:
+        with session_factory() as s:
+            answers.append(slow_answer(s, 7))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=ask) for _ in range(3)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert calls == [7]
+    assert answers == [[7, 7]] * 4
+    with session_factory() as s:
+        assert slow_answer(s, 8) == [8, 8]  # another question is computed
+    assert calls == [7, 8]

@@ -30,12 +30,37 @@ BUDGET_BYTES = 64 * 1024 * 1024
 _ANSWERS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 _SIZE = [0]
 _LOCK = threading.Lock()
+# Questions being answered now: a second asker of the same question waits for the first answer
+# (twenty people opening the same page after a sync compute it once), at most WAIT_SECONDS.
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
+WAIT_SECONDS = 120.0
 
 
 def clear() -> None:
     with _LOCK:
         _ANSWERS.clear()
         _SIZE[0] = 0
+
+
+def _kept(key: tuple[Any, ...]) -> bytes | None:
+    with _LOCK:
+        kept = _ANSWERS.get(key)
+        if kept is not None:
+            _ANSWERS.move_to_end(key)
+        return kept
+
+
+def _keep(key: tuple[Any, ...], blob: bytes) -> None:
+    if len(blob) > BUDGET_BYTES // 8:
+        return
+    with _LOCK:
+        old = _ANSWERS.pop(key, None)
+        _SIZE[0] -= len(old) if old is not None else 0
+        _ANSWERS[key] = blob
+        _SIZE[0] += len(blob)
+        while _SIZE[0] > BUDGET_BYTES and _ANSWERS:
+            _, dropped = _ANSWERS.popitem(last=False)
+            _SIZE[0] -= len(dropped)
 
 
 def remembered(fn: Callable[P, R]) -> Callable[P, R]:
@@ -51,23 +76,24 @@ def remembered(fn: Callable[P, R]) -> Callable[P, R]:
             hash(key)
         except TypeError:  # an argument that cannot be a key: answer without keeping
             return fn(*args, **kwargs)
-        with _LOCK:
-            kept = _ANSWERS.get(key)
-            if kept is not None:
-                _ANSWERS.move_to_end(key)
+        kept = _kept(key)
         if kept is not None:
             return pickle.loads(kept)  # type: ignore[no-any-return, unused-ignore]
-        answer = fn(*args, **kwargs)
-        blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        if len(blob) <= BUDGET_BYTES // 8:
-            with _LOCK:
-                old = _ANSWERS.pop(key, None)
-                _SIZE[0] -= len(old) if old is not None else 0
-                _ANSWERS[key] = blob
-                _SIZE[0] += len(blob)
-                while _SIZE[0] > BUDGET_BYTES and _ANSWERS:
-                    _, dropped = _ANSWERS.popitem(last=False)
-                    _SIZE[0] -= len(dropped)
-        return answer
+        with _LOCK:
+            turn = _COMPUTING.setdefault(key, threading.Lock())
+        mine = turn.acquire(timeout=WAIT_SECONDS)
+        try:
+            kept = _kept(key)  # answered while this one waited
+            if kept is not None:
+                return pickle.loads(kept)  # type: ignore[no-any-return, unused-ignore]
+            answer = fn(*args, **kwargs)
+            _keep(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+            return answer
+        finally:
+            if mine:
+                with _LOCK:
+                    if _COMPUTING.get(key) is turn:
+                        del _COMPUTING[key]
+                turn.release()
 
     return wrapper
