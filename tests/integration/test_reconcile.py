@@ -19,7 +19,7 @@ from usage_tracker.settings import Settings
 
 def test_the_demo_org_reconciles_within_tolerance(session_factory: sessionmaker[Session]) -> None:
     end = date(2025, 6, 30)
-    load_demo(session_factory, seed=7, until=end)
+    load_demo(session_factory, seed=7, until=end, days=60)  # the days the question asks about
     q = ReportQuery(end - timedelta(days=59), end, org="demo")
     with session_factory() as session:
         result = reconcile(session, q)

@@ -297,14 +297,18 @@ def has_data(session: Session, org: str = DEMO_ORG) -> bool:
 
 
 def load_demo(
-    session_factory: sessionmaker[Session], seed: int = 7, until: date | None = None
+    session_factory: sessionmaker[Session],
+    seed: int = 7,
+    until: date | None = None,
+    days: int = 365,
 ) -> list[ImportResult]:
-    """Generate the demo organization's files and import them into organization `demo`."""
+    """Generate the demo organization's files (`days` up to `until`) and import them into
+    organization `demo`."""
     end = until or (datetime.now(UTC).date() - timedelta(days=1))
     with session_factory.begin() as session:
         ensure_organization(session, DEMO_ORG, "Demo Organization")
     with tempfile.TemporaryDirectory(prefix="usage-tracker-demo-") as tmp:
         return [
             import_file(session_factory, DEMO_ORG, path)
-            for path in generate_files(Path(tmp), seed, end)
+            for path in generate_files(Path(tmp), seed, end, days)
         ]
