@@ -34,6 +34,7 @@ from usage_tracker.services.ledger.record_sets import (
     choose,
     rollup_condition,
 )
+from usage_tracker.services.reports import memo
 from usage_tracker.services.reports.estimates import usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 
@@ -147,6 +148,7 @@ def split_by_weight(
 _RECENT: OrderedDict[tuple[Any, ...], Allocation] = OrderedDict()
 _RECENT_SIZE = 8
 _RECENT_MAX_PARTS = 400_000
+memo.also_clear(_RECENT.clear)
 
 
 def allocate(

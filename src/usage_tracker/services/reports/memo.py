@@ -36,10 +36,21 @@ _COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 WAIT_SECONDS = 120.0
 
 
+_OTHERS: list[Callable[[], None]] = []
+
+
+def also_clear(forget: Callable[[], None]) -> None:
+    """Have `clear` forget another cache of answers too (the kept allocations)."""
+    _OTHERS.append(forget)
+
+
 def clear() -> None:
+    """Forget every kept answer (benchmarks time the computation with it)."""
     with _LOCK:
         _ANSWERS.clear()
         _SIZE[0] = 0
+    for forget in _OTHERS:
+        forget()
 
 
 def _kept(key: tuple[Any, ...]) -> bytes | None:
