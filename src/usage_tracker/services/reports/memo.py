@@ -82,7 +82,7 @@ def remembered(fn: Callable[P, R]) -> Callable[P, R]:
         session = args[0]
         assert isinstance(session, Session)
         try:
-            key = (fn.__qualname__, args[1:], tuple(sorted(kwargs.items())),
+            key = (fn.__module__, fn.__qualname__, args[1:], tuple(sorted(kwargs.items())),
                    ledger_version(session))  # fmt: skip
             hash(key)
         except TypeError:  # an argument that cannot be a key: answer without keeping
