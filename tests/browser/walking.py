@@ -6,7 +6,11 @@ test-artifacts/screenshots/walk/."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+import re
+import time
+from html import unescape
+
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from tests.browser.conftest import PASSWORD, SCREENSHOTS
 
@@ -59,7 +63,45 @@ def heading_of(path: str, lang: str) -> str:
     raise AssertionError(f"a sidebar link to {path}, which the test does not know")
 
 
+class _HeldNavigations:
+    """While installed on a page, a top-level navigation is sent to the server as the browser
+    made it (its cookies and headers), its real answer recorded, and the browser given
+    "204 No Content", which by the HTML standard leaves the current document in place: the
+    page a link was clicked from stays loaded for its next link. Everything else (assets, the
+    page's own requests) goes through untouched."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.seen: list[tuple[str, int, str, str]] = []  # url, status, content type, body
+
+    def __call__(self, route: Route, request: Request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            answer = route.fetch(max_redirects=0)
+            self.seen.append(
+                (request.url, answer.status, answer.headers.get("content-type", ""), answer.text())
+            )
+            route.fulfill(status=204)
+        else:
+            route.continue_()
+
+    def clicked(self, href: str) -> tuple[str, int, str, str]:
+        """Click the sidebar link to `href` and return the one navigation it started."""
+        self.seen.clear()
+        self.page.locator(f'#sidebar a[href="{href}"]').click()
+        deadline = time.monotonic() + 10
+        while not self.seen and time.monotonic() < deadline:
+            self.page.wait_for_timeout(10)
+        assert len(self.seen) == 1, (href, [url for url, *_ in self.seen])
+        return self.seen[0]
+
+
 def walk_every_sidebar_link_from_every_kind_of_page(browser: Browser, demo: str, lang: str) -> None:
+    """From one page of each kind, click each sidebar link: the click navigates this tab (not a
+    new one, not a script's fetch) to the link's page, whose answer for that very request is a
+    200 HTML page with the page's heading. Then each page, loaded for real, shows that heading
+    rendered and is an HTML document. The click's answer is held back from the browser
+    (`_HeldNavigations`), so the page clicked from stays loaded for the next link: one page load
+    per start instead of one per link, with the same request reaching the same server."""
     page = signed_in(browser, demo, lang, 1440)
     try:
         for start in STARTS:
@@ -68,17 +110,34 @@ def walk_every_sidebar_link_from_every_kind_of_page(browser: Browser, demo: str,
                 "links => links.map(a => a.getAttribute('href'))"
             )
             assert len(hrefs) == len(PAGES), (start, hrefs)
-            for href in hrefs:
-                page.goto(demo + start)
-                page.locator(f'#sidebar a[href="{href}"]').click()
-                page.wait_for_load_state()
-                path = href.split("?")[0]
-                assert page.url.split("?")[0] == demo + path, (start, href, page.url)
-                h1 = page.locator("h1").first
-                expect(h1).to_contain_text(heading_of(path, lang))
-                assert page.evaluate("document.contentType") == "text/html", (start, href)
+            held = _HeldNavigations(page)
+            page.route("**/*", held)
+            try:
+                for href in hrefs:
+                    url, status, content_type, body = held.clicked(href)
+                    path = href.split("?")[0]
+                    assert url.split("?")[0] == demo + path, (start, href, url)
+                    assert url == demo + href, (start, href, url)  # its query too
+                    assert status == 200, (start, href, status)
+                    assert content_type.startswith("text/html"), (start, href, content_type)
+                    assert heading_of(path, lang) in _h1_text(body), (start, href)
+                    assert page.url == demo + start, (start, href, page.url)  # held: still here
+            finally:
+                page.unroute("**/*", held)
+        for path, *_headings in PAGES.values():
+            page.goto(demo + path)
+            assert page.url.split("?")[0] == demo + path, (path, page.url)
+            expect(page.locator("h1").first).to_contain_text(heading_of(path, lang))
+            assert page.evaluate("document.contentType") == "text/html", path
     finally:
         page.context.close()
+
+
+def _h1_text(html: str) -> str:
+    """The text of a page's first <h1>: tags dropped, entities decoded, spaces collapsed."""
+    match = re.search(r"<h1\b[^>]*>(.*?)</h1>", html, re.S)
+    assert match, "the page has no <h1>"
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 def overflow(page: Page) -> int:
@@ -95,9 +154,11 @@ def screens_and_no_horizontal_overflow_on_a_phone(
     out = SCREENSHOTS / "walk"
     out.mkdir(parents=True, exist_ok=True)
     wide = {}
-    for width in (1440, 390):
-        page = signed_in(browser, demo, lang, width, theme)
-        try:
+    page = signed_in(browser, demo, lang, 1440, theme)
+    try:
+        for width in (1440, 390):
+            # One signed-in tab, its window resized: each page is loaded anew at each width.
+            page.set_viewport_size({"width": width, "height": 900})
             for name, (path, *_headings) in [*PAGES.items(), ("not-found", ("/no/such/page",))]:
                 page.goto(demo + path)
                 # The page's own script and fonts, not network idleness: the operations page
@@ -105,11 +166,12 @@ def screens_and_no_horizontal_overflow_on_a_phone(
                 # walk's time.
                 page.wait_for_load_state("load")
                 page.evaluate("document.fonts.ready.then(() => true)")
+                assert page.evaluate("window.innerWidth") == width, (name, width)
                 page.screenshot(
                     path=str(out / f"{name}-{lang}-{theme}-{width}.png"), full_page=True
                 )
                 if width == 390:
                     wide[name] = overflow(page)
-        finally:
-            page.context.close()
+    finally:
+        page.context.close()
     assert {name: px for name, px in wide.items() if px > 0} == {}
