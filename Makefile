@@ -17,9 +17,10 @@ BIN         := $(VENV)/bin
 CLI         := $(BIN)/usage-tracker
 
 # Extra arguments: make test PYTEST_ARGS='-k budgets -x'   make bench BENCH_ARGS='--days 90'
-# PYTEST_JOBS: pytest-xdist workers (auto = one per core; 0 = no workers, in this process).
+# PYTEST_JOBS: pytest-xdist workers (default: one more than the cores, since a worker waits on its
+# Chromium, dashboard and PostgreSQL; auto = one per core; 0 = no workers, in this process).
 PYTEST_ARGS ?=
-PYTEST_JOBS ?= auto
+PYTEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 BENCH_ARGS  ?=
 
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
@@ -60,16 +61,25 @@ run: $(STAMP) ## Migrate, then sync (OPENAI_ADMIN_KEY set) or load the demo into
 	$(CLI) serve
 
 test: $(STAMP) system-packages ## Lint, type-check and run every test (SQLite and a temp PostgreSQL)
-	scripts/with-postgres.sh $(MAKE) --no-print-directory check
+	scripts/with-tmpfs.sh scripts/with-postgres.sh $(MAKE) --no-print-directory check
 
 # --- pieces ---------------------------------------------------------------------------------
 
-check: lint ## Lint and run pytest (xdist, PYTEST_JOBS workers) against the database env already set
+check: $(STAMP) ## Lint and run pytest (xdist, PYTEST_JOBS workers) against the database env already set
 	@# Bytecode once, up front: with PYTHONDONTWRITEBYTECODE set, every process the tests start
-	@# (servers, the console script) would compile the sources again. --dist loadscope keeps a
+	@# (workers, servers, the console script) would compile the sources and helpers again. --dist loadscope keeps a
 	@# module on one worker: a browser module's server and Chromium start once, its tests in order.
-	$(BIN)/python -m compileall -q src >/dev/null
-	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadscope $(PYTEST_ARGS)
+	@# The linters run beside pytest (their output is printed when both have ended): mypy's
+	@# half-minute on a fresh clone then shares the cores instead of coming first.
+	$(BIN)/python -m compileall -q src tests benchmarks >/dev/null
+	@lint_log=$$(mktemp); \
+	$(MAKE) --no-print-directory lint >"$$lint_log" 2>&1 & lint_pid=$$!; \
+	tests=0; $(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadscope $(PYTEST_ARGS) || tests=$$?; \
+	linted=0; wait $$lint_pid || linted=$$?; \
+	echo "--- make lint (ran beside pytest)"; cat "$$lint_log"; rm -f "$$lint_log"; \
+	if [ $$linted -ne 0 ]; then echo "make lint failed (above)" >&2; fi; \
+	if [ $$tests -ne 0 ]; then echo "pytest failed (exit $$tests)" >&2; fi; \
+	[ $$linted -eq 0 ] && [ $$tests -eq 0 ]
 
 lint: $(STAMP) ## ruff check, ruff format --check, mypy, import contracts (lint-imports)
 	$(BIN)/ruff check src tests benchmarks

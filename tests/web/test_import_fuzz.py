@@ -136,10 +136,12 @@ def test_mutated_exports_end_in_a_message_and_invalid_ones_are_refused(
     session_factory: sessionmaker[Session], tmp_path: Path, samples_dir: Path
 ) -> None:
     refused = imported = 0
+    before = table_counts(
+        session_factory
+    )  # the state before each case (counted again after an import)
     for n, (case, content, must_refuse) in enumerate(_cases(samples_dir)):
         path = tmp_path / f"case{n}.json"
         path.write_bytes(content)
-        before = table_counts(session_factory)
         try:
             import_file(session_factory, f"org{n}", path)
         except ImportFailed as exc:
@@ -151,6 +153,7 @@ def test_mutated_exports_end_in_a_message_and_invalid_ones_are_refused(
             continue
         imported += 1
         assert not must_refuse, f"{case}: an invalid file was imported"
+        before = table_counts(session_factory)
     assert refused > 200 and imported > 20, (refused, imported)
 
 
