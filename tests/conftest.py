@@ -52,9 +52,11 @@ _OUTER_ENV_PREFIXES = ("USAGE_TRACKER_", "OPENAI_")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-# The modules that take longest (``--durations``, 2 cores), run first: under xdist no worker is
-# then left finishing one of them alone while the other has nothing to do. Only the order of
-# modules changes; the tests of a module keep theirs.
+# The modules that take longest (``--durations``, 2 cores) go first in the collection. Under
+# `make check` xdist's loadscope then hands modules out by their number of tests (its default
+# --loadscope-reorder), so this order only decides among modules of the same size: handing them
+# out in this order instead (--no-loadscope-reorder, the list brought up to date) measured
+# 307 s against 273-286 s. Only the order of modules changes; the tests of a module keep theirs.
 SLOW_FIRST = (
     "tests/browser/test_walk",
     "tests/web/test_crawl.py",
