@@ -22,6 +22,7 @@ from usage_tracker.services.ledger.demo import DEMO_ORG, generate_files
 from usage_tracker.services.ledger.imports import import_file
 from usage_tracker.services.members.project_memberships import _ledger_users
 from usage_tracker.services.orgs.organizations import get_organization
+from usage_tracker.services.reports.allocation_store import refresh_allocations
 from usage_tracker.services.reports.totals import breakdown, summary
 from usage_tracker.services.reports.types import ReportQuery
 from usage_tracker.services.spend.budget_status import scope_spend
@@ -98,6 +99,7 @@ def test_views_agree_on_the_demo_organization(
     with tempfile.TemporaryDirectory() as tmp:
         for path in generate_files(Path(tmp), 7, today, days=45):
             import_file(session_factory, DEMO_ORG, path)
+    refresh_allocations(session_factory, DEMO_ORG)  # as `usage-tracker demo` does
     _check_views(session_factory, DEMO_ORG, today)
 
 
@@ -114,8 +116,9 @@ def test_views_agree_on_a_synced_organization(
 def test_an_allocation_answers_the_ledger_as_it_is_now(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    """Allocations are kept for repeated questions; any write (here: a newer usage export that
-    moves the usage from u1 to u2) gives the new answer at once."""
+    """Allocations are kept for repeated questions and stored; any write (here: a newer usage
+    export that moves the usage from u1 to u2) gives the new answer at once, before the stored
+    allocation is refreshed."""
     from tests.integration.ledger_helpers import bucket, completion, cost, page, write_json
 
     write_json(tmp_path / "costs.json", page([bucket(0, [cost("10", "proj_a", "gpt-4o, input")])]))
@@ -127,6 +130,7 @@ def test_an_allocation_answers_the_ledger_as_it_is_now(
         import_file(session_factory, "acme", write_json(tmp_path / name, doc))
 
     usage("u1", "first.json")
+    refresh_allocations(session_factory, "acme")
     with session_factory() as session:
         assert _column(session, q, "user") == {"u1": 10_000_000_000}
         assert _column(session, q, "user") == {"u1": 10_000_000_000}  # the kept answer

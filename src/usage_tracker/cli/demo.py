@@ -20,6 +20,7 @@ def demo_command(
 ) -> None:
     """Load a realistic demo organization ("demo"): a year of costs and usage, 36 members."""
     from usage_tracker.services.ledger.demo import DEMO_ORG, has_data, load_demo  # loads on use
+    from usage_tracker.services.reports.allocation_store import refresh_allocations
     from usage_tracker.services.reports.coverage import data_bounds
 
     ctx = get_context()
@@ -31,6 +32,7 @@ def demo_command(
     end = date.fromisoformat(until) if until else None
     with console.status("Generating and importing the demo organization…"):
         results = load_demo(ctx.session_factory, seed=seed, until=end)
+        refresh_allocations(ctx.session_factory, DEMO_ORG)
     for result in results:
         console.print(f"  {result.message}", highlight=False)
     verb = "refreshed" if existed else "loaded"

@@ -69,7 +69,7 @@ def import_command(
     slug = org or ctx.settings.default_org
     if org is not None:
         _new_org_note(org)
-    failures = 0
+    failures = imported = 0
     for path in paths:
         size = path.stat().st_size if path.is_file() else 0
         with Progress(
@@ -90,7 +90,13 @@ def import_command(
                 continue
             except ValueError as exc:
                 raise fail(str(exc)) from exc
+        imported += result.outcome == "imported"
         mark = "[green]imported[/]" if result.outcome == "imported" else "[yellow]unchanged[/]"
         console.print(f"{mark} {result.message}", highlight=False, soft_wrap=True)
+    if imported:
+        from usage_tracker.services.reports.allocation_store import refresh_allocations
+
+        with err_console.status("Allocating billed cost to users and API keys…"):
+            refresh_allocations(ctx.session_factory, slug)
     if failures:
         raise fail(f"{failures} of {len(paths)} files were not imported (see above)")

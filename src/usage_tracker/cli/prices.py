@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from usage_tracker.cli.context import console, fail, get_context
+from usage_tracker.cli.context import console, err_console, fail, get_context
 from usage_tracker.cli.organizations import known_org
 from usage_tracker.cli.render import FORMAT, JSON_FLAG, Format, chosen, emit
 from usage_tracker.cli.tables import FitTable
@@ -62,6 +62,10 @@ def set_command(
             price = set_price(session, model, kind, usd_per_unit)
     except PriceError as exc:
         raise fail(str(exc)) from exc
+    from usage_tracker.services.reports.allocation_store import refresh_allocations
+
+    with err_console.status("Allocating billed cost to users and API keys at the new price…"):
+        refresh_allocations(ctx.session_factory)
     console.print(
         f"{price.model} {price.kind}: ${price.usd.normalize():f} per {price.unit}", highlight=False
     )

@@ -3,6 +3,7 @@
 from usage_tracker.db.models.account import Account
 from usage_tracker.db.models.alert_channel import AlertChannel
 from usage_tracker.db.models.alert_event import AlertEvent
+from usage_tracker.db.models.allocation import AllocationDay, AllocationMonth, AllocationPart
 from usage_tracker.db.models.api_key import ApiKey
 from usage_tracker.db.models.api_token import ApiToken
 from usage_tracker.db.models.audit_entry import AuditEntry
@@ -45,6 +46,9 @@ __all__ = [
     "Account",
     "AlertChannel",
     "AlertEvent",
+    "AllocationDay",
+    "AllocationMonth",
+    "AllocationPart",
     "ApiKey",
     "ApiToken",
     "AuditEntry",

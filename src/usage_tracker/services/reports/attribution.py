@@ -18,7 +18,7 @@ never $0.00.
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -27,14 +27,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostRollup
-from usage_tracker.db.queries.ledger_version import ledger_version
 from usage_tracker.services.ledger.record_sets import (
     Choice,
     candidate_sets,
     choose,
     rollup_condition,
 )
-from usage_tracker.services.reports import memo
 from usage_tracker.services.reports.estimates import usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 
@@ -56,9 +54,10 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Allocated:
-    """Billed dollars of one day × project × model given to one user or key (None: nobody)."""
+    """Billed dollars of one day × project × model given to one user or key (None: nobody).
+    Parts summed over a field (`aggregate`, `allocate(group=…)`) have it None."""
 
-    day: date
+    day: date | None
     project_id: str | None
     model: str | None
     key: str | None
@@ -143,47 +142,30 @@ def split_by_weight(
     return parts
 
 
-# Allocations computed lately, by question and ledger version: a page asks the same question
-# for its ranking, its table and its JSON twin, and each allocation reads every usage cell.
-_RECENT: OrderedDict[tuple[Any, ...], Allocation] = OrderedDict()
-_RECENT_SIZE = 8
-_RECENT_MAX_PARTS = 400_000
-memo.also_clear(_RECENT.clear)
+FULL = ("day", "project", "model", "key")
 
 
-def allocate(
-    session: Session,
-    q: ReportQuery,
-    dim: str,
-    days: set[date],
-    choices: list[Choice] | None = None,
-) -> Allocation:
-    """The billed cost of `days` (project × line item data) given to each `dim` value by usage
-    share; what no usage explains goes to key None. A filter on `dim` in `q` keeps that value's
-    part only (its share is still taken among everyone's usage)."""
-    if not days:
-        return Allocation([], set())
-    choices = base_choices(session, q) if choices is None else choices
-    chosen = tuple((c.record_set_id, tuple(c.days), tuple(c.months)) for c in choices)
-    key = (q, dim, frozenset(days), chosen, ledger_version(session))
-    found = _RECENT.get(key)
-    if found is not None:
-        _RECENT.move_to_end(key)
-        return Allocation(list(found.parts), set(found.unknown_days))
-    result = _allocate(session, q, dim, days, choices)
-    if len(result.parts) <= _RECENT_MAX_PARTS:
-        _RECENT[key] = Allocation(list(result.parts), set(result.unknown_days))
-        while len(_RECENT) > _RECENT_SIZE:
-            _RECENT.popitem(last=False)
-    return result
+def aggregate(parts: list[Allocated], group: tuple[str, ...]) -> list[Allocated]:
+    """`parts` summed over the fields not in `group` (those left None)."""
+    if group == FULL:
+        return list(parts)
+    sums: dict[tuple[Any, ...], int] = defaultdict(int)
+    for a in parts:
+        sums[(a.day if "day" in group else None,
+              a.project_id if "project" in group else None,
+              a.model if "model" in group else None,
+              a.key if "key" in group else None)] += a.nanos  # fmt: skip
+    return [Allocated(d, p, m, k, n) for (d, p, m, k), n in sums.items()]
 
 
-def _allocate(
+def compute_allocation(
     session: Session, q: ReportQuery, dim: str, days: set[date], choices: list[Choice]
-) -> Allocation:
+) -> list[Allocated]:
+    """Every part of the billed cost of `days` in `choices`, computed from the usage cells (a
+    filter on `dim` in `q` is not applied: the caller keeps the parts it wants)."""
     billed = _billed(session, q, choices, days)
     if not billed:
-        return Allocation([], set())
+        return []
     weights = allocation_weights(session, q, dim, days)
     out: list[Allocated] = []
     for (day, project, model), amount in billed.items():
@@ -192,8 +174,4 @@ def _allocate(
             out.append(Allocated(day, project, model, None, amount))
             continue
         out += [Allocated(day, project, model, who, n) for who, n in parts]
-    unknown = {a.day for a in out if a.key is None} - {a.day for a in out if a.key is not None}
-    wanted = q.user if dim == "user" else q.api_key
-    if wanted is not None:
-        out = [a for a in out if a.key == wanted]
-    return Allocation(out, unknown)
+    return out

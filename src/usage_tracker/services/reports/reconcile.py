@@ -20,9 +20,9 @@ from usage_tracker.db.models import CostRollup
 from usage_tracker.domain.money import usd_string
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import candidate_sets, choose, rollup_condition
+from usage_tracker.services.reports.allocation_store import allocate
 from usage_tracker.services.reports.attribution import (
     ALLOCATION_METHOD,
-    allocate,
     base_choices,
     chosen_days,
 )
@@ -166,7 +166,7 @@ def _allocate(session: Session, q: ReportQuery, dim: str) -> list[Allocation]:
     """Every day's billed cost allocated to `dim` (services/reports/attribution: the same
     allocation the users and keys views use where no cost data has the dimension)."""
     base = base_choices(session, q)
-    parts = allocate(session, q, dim, chosen_days(base), base).parts
+    parts = allocate(session, q, dim, chosen_days(base), base, ("key",)).parts
     totals: dict[str | None, int] = defaultdict(int)
     for part in parts:
         totals[part.key if part.key is not None else "(no usage data)"] += part.nanos

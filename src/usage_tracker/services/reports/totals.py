@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import CostRollup, UsageRollup
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import Choice
+from usage_tracker.services.reports.allocation_store import allocate
 from usage_tracker.services.reports.attribution import (
     NOT_ATTRIBUTED,
     Allocated,
     Allocation,
-    allocate,
     attributed_dimension,
     base_choices,
     chosen_days,
@@ -73,7 +73,7 @@ def summary(session: Session, q: ReportQuery) -> Summary:
         where = [day_condition(cost)] if use_days else row_conditions(CostRollup, cost, q, True)
         total = session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where))
         out.cost_nanos = int(total or 0)
-    allocation = _allocation(session, q, set())
+    allocation = _allocation(session, q, set(), ())
     if allocation is not None and allocation.parts:
         out.add_cost(sum(a.nanos for a in allocation.parts))
     usage = usage_choices(session, q, set())
@@ -146,7 +146,11 @@ def breakdown(
     cost = cost_choices(session, q, dims, months)
     if cost is not None:
         _collect(session, q, cost, True, by, split, rows)
-    allocation = _allocation(session, q, dims) if by not in ("line_item", "endpoint") else None
+    allocation = (
+        _allocation(session, q, dims, _group(by, split))
+        if by not in ("line_item", "endpoint")
+        else None
+    )
     if allocation is not None:
         _add_allocated(allocation, by, split, rows)
     answered = cost is not None or bool(allocation and allocation.parts)
@@ -188,19 +192,30 @@ def breakdown(
     return result
 
 
-def _allocation(session: Session, q: ReportQuery, dims: set[str]) -> Allocation | None:
-    """Billed cost allocated to users (or keys) on the days no cost data has them."""
+def _group(by: str, split: str | None) -> tuple[str, ...]:
+    """What `_add_allocated` keys the allocated parts by."""
+    wanted = {"day" if d in TIME_DIMENSIONS else d if d in ("project", "model") else "key"
+              for d in (by, split) if d}  # fmt: skip
+    return tuple(g for g in ("day", "project", "model", "key") if g in wanted)
+
+
+def _allocation(
+    session: Session, q: ReportQuery, dims: set[str], group: tuple[str, ...]
+) -> Allocation | None:
+    """Billed cost allocated to users (or keys) on the days no cost data has them, summed by
+    `group` (see `allocation_store.allocate`)."""
     dim = attributed_dimension(q, dims)
     if dim is None:
         return None
     with_dim = cost_choices(session, q, dims, months=False)
     base = base_choices(session, q)
     uncovered = chosen_days(base) - chosen_days(with_dim)
-    return allocate(session, q, dim, uncovered, base)
+    return allocate(session, q, dim, uncovered, base, group)
 
 
 def _allocated_key(dim: str | None, a: Allocated) -> str | None:
     if dim in ("day", "week", "month"):
+        assert a.day is not None
         return _time_key(dim, "day", a.day)
     return {"project": a.project_id, "model": a.model}.get(dim or "", a.key)
 

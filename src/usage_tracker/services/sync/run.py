@@ -28,6 +28,7 @@ from usage_tracker.openai_admin import AdminApiError
 from usage_tracker.services.orgs.connections import open_client
 from usage_tracker.services.orgs.credentials import connection_for
 from usage_tracker.services.orgs.organizations import ensure_organization
+from usage_tracker.services.reports.allocation_store import refresh_allocations
 from usage_tracker.services.reports.prices import derive_prices
 from usage_tracker.services.sync.audit_logs import STREAM as AUDIT_STREAM
 from usage_tracker.services.sync.audit_logs import audit_window, newest_event_at, pull_audit_logs
@@ -212,6 +213,7 @@ class _Pull:
         if any(s.name.startswith("costs") and not s.error for s in streams):
             with self.factory() as session, session.begin():
                 derive_prices(session, self.org_id)
+        refresh_allocations(self.factory, self.slug)  # the days these streams wrote
 
         failed: set[str] = set()
 

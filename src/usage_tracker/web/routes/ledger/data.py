@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from usage_tracker.services.ledger.imports import ImportFailed, import_file, import_history
 from usage_tracker.services.orgs.organizations import validate_slug
+from usage_tracker.services.reports.allocation_store import refresh_allocations
 from usage_tracker.services.reports.focus import FORMATS as FOCUS_FORMATS
 from usage_tracker.services.reports.focus import parquet_available
 from usage_tracker.web.deps import AdminViewer, DbSession, PageViewer, Viewer
@@ -108,6 +109,8 @@ def upload(
     """Import each file on its own: one bad file never blocks or changes the others."""
     slug = _org_slug(request, org)
     results = [import_upload(request, slug, f) for f in files]
+    if any(r.get("outcome") == "imported" for r in results):
+        refresh_allocations(request.app.state.session_factory, slug)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"org": slug, "results": results})
     state = load_state(request, db)
