@@ -95,6 +95,13 @@ def main(argv: list[str]) -> int:
                 "message": result.message,
             }
         )
+    if any(f["outcome"] == "imported" for f in out["files"]):
+        # What `usage-tracker import` does next: store the user and key allocation.
+        from usage_tracker.services.reports.allocation_store import refresh_allocations
+
+        t0 = time.perf_counter()
+        out["allocation_days"] = refresh_allocations(factory, "bench")
+        out["allocation_seconds"] = time.perf_counter() - t0
     engine.dispose()
     sampler.stop.set()
     sampler.join()

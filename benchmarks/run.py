@@ -50,6 +50,8 @@ class ImportFigures:
     peak_rss: int
     tree_peak_rss: int
     files: list[dict[str, Any]]
+    allocation_days: int = 0  # days × dimensions the refresh after the import stored
+    allocation_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -77,6 +79,8 @@ def run_import(url: str, paths: list[Path]) -> ImportFigures:
         peak_rss=data["peak_rss"],
         tree_peak_rss=data.get("tree_peak_rss", 0),
         files=files,
+        allocation_days=data.get("allocation_days", 0),
+        allocation_seconds=data.get("allocation_seconds", 0.0),
     )
 
 
@@ -206,6 +210,11 @@ def bench_backend(kind: str, base: str, data: Datasets, args: argparse.Namespace
             f"  import: {fig.rows:,} rows in {fig.seconds:.1f} s = "
             f"{fig.rows_per_second:,.0f} rows/s, peak RSS {fig.peak_rss / 2**20:,.0f} MB "
             f"(with its reader process: {fig.tree_peak_rss / 2**20:,.0f} MB)",
+            flush=True,
+        )
+        print(
+            f"  then the user and key allocation stored: {fig.allocation_days:,} days × "
+            f"dimensions in {fig.allocation_seconds:.1f} s",
             flush=True,
         )
         again = run_import(url, [files.usage])

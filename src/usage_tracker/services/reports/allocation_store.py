@@ -17,12 +17,13 @@ import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from usage_tracker.db.base import Base
 from usage_tracker.db.engine import transaction
 from usage_tracker.db.models import (
     AllocationDay,
@@ -51,6 +52,7 @@ from usage_tracker.services.reports.attribution import (
     aggregate,
     base_choices,
     compute_allocation,
+    weights_by_dimension,
 )
 from usage_tracker.services.reports.prices import shipped_prices
 from usage_tracker.services.reports.types import ReportQuery
@@ -333,8 +335,7 @@ def refresh_in(session: Session, org: str | None = None) -> int:
         )
         org_id = s.organization_id
         stamps = day_stamps(session, [org_id], min(days), max(days), prices) if days else {}
-        for dim in ATTRIBUTABLE:
-            computed += _refresh_set(session, s, slugs[org_id], dim, days, stamps)
+        computed += _refresh_set(session, s, slugs[org_id], days, stamps)
     return computed
 
 
@@ -342,34 +343,44 @@ def _refresh_set(
     session: Session,
     s: SetInfo,
     slug: str,
-    dim: str,
     days: set[date],
     stamps: dict[tuple[int, date], str],
 ) -> int:
+    """Recompute the set's out-of-date days, a month at a time (the usage weights of a month
+    read once for users and keys), then the month sums of every month that changed."""
     rs, org_id = s.id, s.organization_id
-    stored = dict(
-        session.execute(
-            select(AllocationDay.day, AllocationDay.stamp).where(
-                AllocationDay.record_set_id == rs, AllocationDay.dim == dim
-            )
-        ).all()
-    )
-    gone = [d for d in stored if d not in days]
-    stale = sorted(d for d in days if stored.get(d) != stamps.get((org_id, d)))
-    if not gone and not stale:
-        return 0
-    _drop_days(session, rs, dim, sorted([*gone, *stale]))
-    by_month: dict[date, list[date]] = defaultdict(list)
-    for day in stale:
-        by_month[month_start(day)].append(day)
+    stale: dict[str, set[date]] = {}
+    changed: dict[str, set[date]] = {}
+    for dim, column in ATTRIBUTABLE.items():
+        # A set that has the dimension answers it billed: nothing of it is ever allocated.
+        wanted = set() if column in s.grouping else days
+        stored = dict(
+            session.execute(
+                select(AllocationDay.day, AllocationDay.stamp).where(
+                    AllocationDay.record_set_id == rs, AllocationDay.dim == dim
+                )
+            ).all()
+        )
+        stale[dim] = {d for d in wanted if stored.get(d) != stamps.get((org_id, d))}
+        changed[dim] = stale[dim] | {d for d in stored if d not in wanted}
+        if changed[dim]:
+            _drop_days(session, rs, dim, sorted(changed[dim]))
+    by_month: dict[date, set[date]] = defaultdict(set)
+    for day in set().union(*stale.values()):
+        by_month[month_start(day)].add(day)
     for _, month_days in sorted(by_month.items()):
-        q = ReportQuery(since=month_days[0], until=month_days[-1], org=slug)
-        choice = Choice(rs, s.kind, [], month_days)
-        parts = compute_allocation(session, q, dim, set(month_days), [choice])
-        _write_days(session, rs, dim, month_days, parts, stamps, org_id)
-    for month in sorted({month_start(d) for d in [*gone, *stale]}):
-        _write_month(session, rs, dim, month)
-    return len(stale)
+        q = ReportQuery(since=min(month_days), until=max(month_days), org=slug)
+        weights = weights_by_dimension(session, q, month_days)
+        for dim in ATTRIBUTABLE:
+            mine = sorted(month_days & stale[dim])
+            if mine:
+                choice = Choice(rs, s.kind, [], mine)
+                parts = compute_allocation(session, q, dim, set(mine), [choice], weights[dim])
+                _write_days(session, rs, dim, mine, parts, stamps, org_id)
+    for dim in ATTRIBUTABLE:
+        for month in sorted({month_start(d) for d in changed[dim]}):
+            _write_month(session, rs, dim, month)
+    return sum(len(days) for days in stale.values())
 
 
 def _drop_days(session: Session, rs: int, dim: str, days: list[date]) -> None:
@@ -399,14 +410,19 @@ def _write_days(
         rows.append({"record_set_id": rs, "dim": dim, "day": a.day, "project_id": a.project_id,
                      "model": a.model, "who": a.key, "nanos": a.nanos})  # fmt: skip
     if rows:
-        session.execute(insert(AllocationPart), rows)
+        session.connection().execute(insert(_table(AllocationPart)), rows)
     day_rows = []
     for day, st in states.items():
         unattributed = None if not (st.attributed or st.unattributed) else not st.attributed
         stamp = stamps.get((org_id, day), "")
         day_rows.append({"record_set_id": rs, "dim": dim, "day": day, "stamp": stamp,
                          "unattributed": unattributed})  # fmt: skip
-    session.execute(insert(AllocationDay), day_rows)
+    session.connection().execute(insert(_table(AllocationDay)), day_rows)
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's table, for a Core executemany (the ORM's bulk insert costs ≈ 80 µs a row)."""
+    return cast(Table, model.__table__)
 
 
 def _write_month(session: Session, rs: int, dim: str, month: date) -> None:

@@ -33,7 +33,7 @@ from usage_tracker.services.ledger.record_sets import (
     choose,
     rollup_condition,
 )
-from usage_tracker.services.reports.estimates import usage_cells
+from usage_tracker.services.reports.estimates import ESTIMATED_ENDPOINTS, usage_cells
 from usage_tracker.services.reports.types import ReportQuery
 
 # Report dimension → the cost column that would carry it.
@@ -117,13 +117,43 @@ def allocation_weights(
     """Each user's (or key's) weight in each day × project × model: estimated cost in
     nano-dollars, or tokens (and images, seconds, characters) where the model is unpriced.
     Taken among everyone's usage (a filter on `dim` in `q` is ignored); `days` to keep."""
+    return weights_by_dimension(session, q, days)[dim]
+
+
+def weights_by_dimension(
+    session: Session, q: ReportQuery, days: set[date] | None = None
+) -> dict[str, dict[Key, dict[str | None, int]]]:
+    """`allocation_weights` of users and of keys. Where the same usage record sets have both
+    (the usual case), one pass over the cells by user and key gives both, each weight the sum
+    of its user × key cells' estimates; else one pass per dimension."""
     everyone = replace(q, user=None, api_key=None)
-    weights: dict[Key, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
-    for cell in usage_cells(session, everyone, ("day", "project", "model", dim)):
-        day, project, model, who = cell.key
-        if days is None or day in days:
-            weights[(day, project, model)][who] += _weight(cell.estimated_nanos, cell.metrics)
-    return weights
+    out: dict[str, dict[Key, dict[str | None, int]]] = {
+        dim: defaultdict(lambda: defaultdict(int)) for dim in ATTRIBUTABLE
+    }
+    passes: list[tuple[str, ...]] = [("user", "api_key")]
+    if len({_usage_sets(session, q, need) for need in ("user", "api_key", "both")}) > 1:
+        passes = [("user",), ("api_key",)]
+    for dims in passes:
+        for cell in usage_cells(session, everyone, ("day", "project", "model", *dims)):
+            day, project, model, *who = cell.key
+            if days is not None and day not in days:
+                continue
+            weight = _weight(cell.estimated_nanos, cell.metrics)
+            for dim, value in zip(dims, who, strict=True):
+                out[dim][(day, project, model)][value] += weight
+    return out
+
+
+def _usage_sets(session: Session, q: ReportQuery, need: str) -> frozenset[int]:
+    columns = {"user": {"user_id"}, "api_key": {"api_key_id"}}.get(need, {"user_id", "api_key_id"})
+    sets = candidate_sets(
+        session,
+        costs=False,
+        org=q.org,
+        required={"model", "project_id", *columns},
+        endpoint=q.endpoint,
+    )
+    return frozenset(s.id for s in sets if s.kind in ESTIMATED_ENDPOINTS)
 
 
 def split_by_weight(
@@ -159,14 +189,21 @@ def aggregate(parts: list[Allocated], group: tuple[str, ...]) -> list[Allocated]
 
 
 def compute_allocation(
-    session: Session, q: ReportQuery, dim: str, days: set[date], choices: list[Choice]
+    session: Session,
+    q: ReportQuery,
+    dim: str,
+    days: set[date],
+    choices: list[Choice],
+    weights: dict[Key, dict[str | None, int]] | None = None,
 ) -> list[Allocated]:
     """Every part of the billed cost of `days` in `choices`, computed from the usage cells (a
-    filter on `dim` in `q` is not applied: the caller keeps the parts it wants)."""
+    filter on `dim` in `q` is not applied: the caller keeps the parts it wants); `weights`:
+    `allocation_weights` of those days when the caller has them."""
     billed = _billed(session, q, choices, days)
     if not billed:
         return []
-    weights = allocation_weights(session, q, dim, days)
+    if weights is None:
+        weights = allocation_weights(session, q, dim, days)
     out: list[Allocated] = []
     for (day, project, model), amount in billed.items():
         parts = split_by_weight(amount, weights.get((day, project, model), {}))

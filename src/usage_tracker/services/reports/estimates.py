@@ -74,14 +74,17 @@ def estimate_nanos(
     endpoint: str,
     model: str | None,
     m: dict[str, int],
-    cache: dict[Any, Decimal | None] | None = None,
+    cache: dict[Any, Decimal | int | None] | None = None,
 ) -> int | None:
     """Estimated cost of one usage row in nano-dollars; None when a needed price is missing.
 
-    `cache` keeps each (model, kind)'s price per unit across the calls of one report."""
+    `cache` keeps each (model, kind)'s price per unit across the calls of one report; a price
+    that is a whole number of nano-dollars per unit (most are) is kept as an int, whose
+    products are exact, so only the others go through Decimal."""
     if endpoint in FREE_ENDPOINTS:
         return 0
-    total = Decimal(0)
+    whole = 0
+    fraction: Decimal | None = None
     for kind, quantity in _parts(endpoint, m):
         if not quantity:
             continue
@@ -89,14 +92,26 @@ def estimate_nanos(
         if cache is not None and key in cache:
             per = cache[key]
         else:
-            price = book.get(model, kind)
-            per = None if price is None else price.per_quantity * NANOS_PER_UNIT
+            per = _per_unit(book, model, kind)
             if cache is not None:
                 cache[key] = per
         if per is None:
             return None
-        total += per * quantity
-    return int(total.to_integral_value(ROUND_HALF_EVEN))
+        if type(per) is int:
+            whole += per * quantity
+        else:
+            fraction = (fraction or Decimal(0)) + per * quantity
+    if fraction is None:
+        return whole
+    return int((fraction + whole).to_integral_value(ROUND_HALF_EVEN))
+
+
+def _per_unit(book: PriceBook, model: str | None, kind: str) -> Decimal | int | None:
+    price = book.get(model, kind)
+    if price is None:
+        return None
+    per = price.per_quantity * NANOS_PER_UNIT
+    return int(per) if per == per.to_integral_value() else per
 
 
 @dataclass
@@ -188,22 +203,22 @@ def usage_cells(
         session.execute(select(RecordSet.id, RecordSet.kind).where(RecordSet.id.in_(orgs))).all()
     )
     books: dict[int, PriceBook] = {}
-    cache: dict[Any, Decimal | None] = {}
+    cache: dict[Any, Decimal | int | None] = {}
     names = [d for d in dims if d == "day"] + [d for d in wanted if d != "model"]
     width = len(group)
+    # Where each of `dims` is in a row (model: 1; endpoint: -1, the record set's kind).
+    where_in_row = {name: 2 + i for i, name in enumerate(names)} | {"model": 1, "endpoint": -1}
+    positions = [where_in_row.get(d) for d in dims]
     out = []
     for row in rows:
         rs_id, model = row[0], row[1]
-        if rs_id not in orgs:
+        org_id = orgs.get(rs_id)
+        if org_id is None:
             continue
-        metrics = {m: int(v or 0) for m, v in zip(METRICS, row[width:], strict=True)}
-        org_id = orgs[rs_id]
+        metrics = dict(zip(METRICS, [int(v or 0) for v in row[width:]], strict=True))
         book = books.get(org_id) or books.setdefault(org_id, price_book(session, org_id))
         endpoint = kinds[rs_id]
-        by_dim = dict(zip(names, row[2:width], strict=True))
-        by_dim["model"] = model
-        by_dim["endpoint"] = endpoint
-        key = tuple(by_dim.get(d) for d in dims)
+        key = tuple(None if i is None else endpoint if i == -1 else row[i] for i in positions)
         nanos = estimate_nanos(book, endpoint, model, metrics, cache)
         out.append(UsageCell(key, endpoint, model, metrics, nanos))
     return out
