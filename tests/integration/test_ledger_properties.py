@@ -204,6 +204,15 @@ def test_every_slice_of_generated_exports_gives_the_billed_total(
         )  # fmt: skip
         models = {r.key: r.cost_nanos for r in breakdown(session, q, "model")}
         assert models.get("m1", 0) == m1
+        # The daily cost by model (the overview's stacked chart) is each day's bill per model.
+        by_model = {r.key: r.split for r in breakdown(session, q, "day", split="model")}
+        for day in world.billed_days():
+            split: dict[str, int] = {}
+            for d, _p, line, *_x, v in world.rows:
+                if d == day:
+                    name = parse_line_item(line).model or "(none)"
+                    split[name] = split.get(name, 0) + to_nanos(v)
+            assert by_model[(DAY0 + timedelta(days=day)).isoformat()] == split, day
         # Requests are model requests: completions only, never web-search counts.
         assert total.requests == sum(r[5] for r in world.usage)
         calls = sum(s[3] for s in world.searches)

@@ -29,7 +29,7 @@ from usage_tracker.db.models.rate_limit_template import RateLimitTemplate
 from usage_tracker.db.models.rate_limit_template_assignment import RateLimitTemplateAssignment
 from usage_tracker.db.models.record_set import RecordSet
 from usage_tracker.db.models.record_set_day import RecordSetDay
-from usage_tracker.db.models.rollup import CostRollup, UsageDayModel, UsageRollup
+from usage_tracker.db.models.rollup import CostDayModel, CostRollup, UsageDayModel, UsageRollup
 from usage_tracker.db.models.service_account import ServiceAccount
 from usage_tracker.db.models.spend_alert import SpendAlert
 from usage_tracker.db.models.spend_limit import SpendLimit
@@ -57,6 +57,7 @@ __all__ = [
     "BudgetEdit",
     "BulkOperation",
     "BulkOperationItem",
+    "CostDayModel",
     "CostRecord",
     "CostRollup",
     "Credential",

@@ -22,7 +22,7 @@ from usage_tracker.db.models import (
     UsageRecord,
     UsageRollup,
 )
-from usage_tracker.db.models.rollup import UsageDayModel
+from usage_tracker.db.models.rollup import CostDayModel, UsageDayModel
 from usage_tracker.domain.endpoints import USAGE_METRICS
 
 _COST_DIMS = ("project_id", "user_id", "api_key_id", "line_item", "model", "token_kind")
@@ -157,12 +157,10 @@ def _refresh_coverage(
             RecordSetDay.record_set_id == record_set_id, RecordSetDay.day.in_(days)
         )
     )
-    if not is_costs:
-        session.execute(
-            delete(UsageDayModel).where(
-                UsageDayModel.record_set_id == record_set_id, UsageDayModel.day.in_(days)
-            )
-        )
+    per_model: Any = CostDayModel if is_costs else UsageDayModel
+    session.execute(
+        delete(per_model).where(per_model.record_set_id == record_set_id, per_model.day.in_(days))
+    )
     rows = session.execute(
         select(Bucket.day, func.sum(Bucket.rows))
         .where(Bucket.record_set_id == record_set_id, Bucket.day.in_(days))
@@ -192,18 +190,30 @@ def _refresh_coverage(
 
 
 def _cost_totals(session: Session, record_set_id: int, days: Sequence[date]) -> dict[Any, Any]:
-    return {
-        period: values
-        for period, *values in session.execute(
-            select(CostRollup.period, func.sum(CostRollup.amount_nanos))
-            .where(
-                CostRollup.record_set_id == record_set_id,
-                CostRollup.grain == "day",
-                CostRollup.period.in_(days),
-            )
-            .group_by(CostRollup.period)
+    """Day totals of the cost, from the day rollups summed per day and model, which are stored
+    on the way (`cost_day_models`)."""
+    per_model = session.execute(
+        select(CostRollup.period, CostRollup.model, func.sum(CostRollup.amount_nanos))
+        .where(
+            CostRollup.record_set_id == record_set_id,
+            CostRollup.grain == "day",
+            CostRollup.period.in_(days),
         )
-    }
+        .group_by(CostRollup.period, CostRollup.model)
+    ).all()
+    if per_model:
+        session.execute(
+            insert(CostDayModel),
+            [
+                {"record_set_id": record_set_id, "day": period, "model": model,
+                 "amount_nanos": int(nanos or 0)}
+                for period, model, nanos in per_model
+            ],
+        )  # fmt: skip
+    totals: dict[Any, list[int]] = {}
+    for period, _, nanos in per_model:
+        totals.setdefault(period, [0])[0] += int(nanos or 0)
+    return totals
 
 
 def _usage_totals(session: Session, record_set_id: int, days: Sequence[date]) -> dict[Any, Any]:

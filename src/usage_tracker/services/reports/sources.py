@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import CostRollup, RecordSetDay, UsageRollup
+from usage_tracker.db.models import CostDayModel, CostRollup, RecordSetDay, UsageRollup
 from usage_tracker.db.queries.rollups import month_end
 from usage_tracker.domain.endpoints import MODEL_ENDPOINTS
 from usage_tracker.services.ledger.record_sets import (
@@ -140,6 +140,16 @@ def day_condition(choices: list[Choice]) -> ColumnElement[bool]:
     if not parts:
         return and_(False)  # type: ignore[arg-type]
     return and_(or_(*parts), RecordSetDay.rows > 0)
+
+
+def cost_model_condition(choices: list[Choice]) -> ColumnElement[bool]:
+    """The cost_day_models rows of the chosen days (whole months as their days)."""
+    parts = [
+        and_(CostDayModel.record_set_id == c.record_set_id, CostDayModel.day.between(lo, hi))
+        for c in choices
+        for lo, hi in [(m, month_end(m)) for m in c.months] + day_ranges(c.days)
+    ]
+    return or_(*parts) if parts else and_(False)  # type: ignore[arg-type]
 
 
 def totals_table(costs: bool, use_days: bool) -> tuple[Any, list[Any]]:

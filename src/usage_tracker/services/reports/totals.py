@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from usage_tracker.db.models import CostRollup, UsageRollup
+from usage_tracker.db.models import CostDayModel, CostRollup, UsageRollup
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import Choice
 from usage_tracker.services.reports.allocation_store import allocate
@@ -33,6 +33,7 @@ from usage_tracker.services.reports.memo import remembered
 from usage_tracker.services.reports.sources import (
     COLUMNS,
     cost_choices,
+    cost_model_condition,
     day_condition,
     row_conditions,
     totals_table,
@@ -252,6 +253,9 @@ def _collect(
     shared: SharedUsage | None = None,
 ) -> None:
     use_days = by in ("day", "week") and split is None and use_day_totals(q)
+    if costs and by in ("day", "week") and split == "model" and use_day_totals(q):
+        _collect_cost_models(session, choices, by, rows)
+        return
     table, columns = totals_table(costs, use_days)
     values = [func.sum(c) for c in columns]
     if shared is not None:  # per record set and model too, with what estimates need
@@ -303,6 +307,27 @@ def _collect(
         else:
             for name, value in zip(USAGE_SUMS, parts, strict=True):
                 setattr(row, name, getattr(row, name) + int(value or 0))
+
+
+def _collect_cost_models(
+    session: Session, choices: list[Choice], by: str, rows: dict[str | None, BreakdownRow]
+) -> None:
+    """Cost per day (or week) split by model, from the per-day-and-model totals: what the
+    rollup path gives, from a few thousand rows a year."""
+    query = (
+        select(CostDayModel.day, CostDayModel.model, func.sum(CostDayModel.amount_nanos))
+        .where(cost_model_condition(choices))
+        .group_by(CostDayModel.day, CostDayModel.model)
+    )
+    for day, model, nanos in session.execute(query):
+        key = _time_key(by, "day", day)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = BreakdownRow(key=key)
+        amount = int(nanos or 0)
+        row.add_cost(amount)
+        label = model or "(none)"
+        row.split[label] = row.split.get(label, 0) + amount
 
 
 def group_metrics(rows: list[BreakdownRow]) -> Metrics:
