@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, literal, or_, select
@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 _RECENT: OrderedDict[tuple[Any, ...], Allocation] = OrderedDict()
 _RECENT_SIZE = 8
 _RECENT_MAX_PARTS = 400_000
+# Days a refresh computes at once: a week of a 2,000-user organization is ≈ 24,000 usage cells.
+_CHUNK_DAYS = 7
 memo.also_clear(_RECENT.clear)
 
 
@@ -346,8 +348,9 @@ def _refresh_set(
     days: set[date],
     stamps: dict[tuple[int, date], str],
 ) -> int:
-    """Recompute the set's out-of-date days, a month at a time (the usage weights of a month
-    read once for users and keys), then the month sums of every month that changed."""
+    """Recompute the set's out-of-date days, `_CHUNK_DAYS` at a time (their usage weights read
+    once for users and keys; memory stays that of a week of cells), then the month sums of
+    every month that changed."""
     rs, org_id = s.id, s.organization_id
     stale: dict[str, set[date]] = {}
     changed: dict[str, set[date]] = {}
@@ -365,14 +368,12 @@ def _refresh_set(
         changed[dim] = stale[dim] | {d for d in stored if d not in wanted}
         if changed[dim]:
             _drop_days(session, rs, dim, sorted(changed[dim]))
-    by_month: dict[date, set[date]] = defaultdict(set)
-    for day in set().union(*stale.values()):
-        by_month[month_start(day)].add(day)
-    for _, month_days in sorted(by_month.items()):
-        q = ReportQuery(since=min(month_days), until=max(month_days), org=slug)
-        weights = weights_by_dimension(session, q, month_days)
+    for lo, hi in _chunks(set().union(*stale.values())):
+        chunk_days = {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
+        q = ReportQuery(since=lo, until=hi, org=slug)
+        weights = weights_by_dimension(session, q, chunk_days)
         for dim in ATTRIBUTABLE:
-            mine = sorted(month_days & stale[dim])
+            mine = sorted(chunk_days & stale[dim])
             if mine:
                 choice = Choice(rs, s.kind, [], mine)
                 parts = compute_allocation(session, q, dim, set(mine), [choice], weights[dim])
@@ -381,6 +382,17 @@ def _refresh_set(
         for month in sorted({month_start(d) for d in changed[dim]}):
             _write_month(session, rs, dim, month)
     return sum(len(days) for days in stale.values())
+
+
+def _chunks(days: set[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days, cut at `_CHUNK_DAYS` (the usage of [lo, hi] is read whole)."""
+    out = []
+    for lo, hi in day_ranges(sorted(days)):
+        while lo <= hi:
+            end = min(hi, lo + timedelta(days=_CHUNK_DAYS - 1))
+            out.append((lo, end))
+            lo = end + timedelta(days=1)
+    return out
 
 
 def _drop_days(session: Session, rs: int, dim: str, days: list[date]) -> None:
