@@ -8,6 +8,13 @@ body is its keys and JSON types, lists as the set of their items' shapes, and th
 string under a property the spec restricts to an enum or const (``object``, ``role``, ``type``, …).
 An answer whose operation, status and shape were already found valid is not validated again; any
 new shape is, and an invalid one fails every time.
+
+A new shape is validated on its *representative*: the body with each list cut to one item per
+distinct item shape (a page of 500 results of three shapes is validated as three results). The
+spec restricts no response list's length (`minItems`/`maxItems` appear only in a request body,
+`tests/unit/test_admin_fake.py` holds that), so the representative validates exactly when the
+body does; when it fails, the whole body is validated again for a message naming the first
+failing item at its real index.
 """
 
 from __future__ import annotations
@@ -109,22 +116,37 @@ class Spec:
 
     def shape(self, value: Any, key: str | None = None) -> Shape:
         """What decides whether `value` validates, minus values the spec does not restrict."""
+        return self.represent(value, key)[0]
+
+    def represent(self, value: Any, key: str | None = None) -> tuple[Shape, Any]:
+        """`value`'s shape, and `value` with every list cut to one item per item shape."""
         if isinstance(value, dict):
-            return ("{}", *sorted(((k, self.shape(v, k)) for k, v in value.items()), key=_first))
+            pairs = [(k, self.represent(v, k)) for k, v in value.items()]
+            shape = ("{}", *sorted(((k, s) for k, (s, _) in pairs), key=_first))
+            return shape, {k: r for k, (_, r) in pairs}
         if isinstance(value, list):
-            return ("[]", frozenset(self.shape(v, key) for v in value))
+            items: dict[Shape, Any] = {}
+            for item in value:
+                item_shape, reduced = self.represent(item, key)
+                items.setdefault(item_shape, reduced)
+            return ("[]", frozenset(items)), list(items.values())
         if isinstance(value, str):
-            return ("str", value) if key in self._enum_keys else "str"
+            return (("str", value) if key in self._enum_keys else "str"), value
         if value is None:
-            return "null"
-        return type(value).__name__  # bool, int and float stay apart
+            return "null", None
+        return type(value).__name__, value  # bool, int and float stay apart
 
     def validate_response(self, method: str, path: str, status: int, body: Any) -> None:
         op = self.operation(method, path)
-        seen = (method, op.template if op else path, status, self.shape(body))
+        shape, representative = self.represent(body)
+        seen = (method, op.template if op else path, status, shape)
         if seen in self._valid_shapes:
             return
-        self._validate(op, method, path, status, body)
+        try:
+            self._validate(op, method, path, status, representative)
+        except SpecViolation:
+            self._validate(op, method, path, status, body)  # the message names the real item
+            raise
         self._valid_shapes.add(seen)
 
     def _validate(

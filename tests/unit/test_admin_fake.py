@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx2
 import pytest
 
@@ -71,6 +73,56 @@ def test_each_shape_is_validated_once_and_every_new_shape_again() -> None:
     # a string where the spec wants an integer is a new shape too
     with pytest.raises(SpecViolation, match="x1"):
         spec.validate_response("GET", path, 200, _projects_page(_project("f", created_at="x1")))
+
+
+def test_a_page_is_validated_on_one_item_per_shape_and_a_bad_item_named_at_its_index() -> None:
+    spec = Spec(load_spec().document)
+    path = "/organization/projects"
+    many = _projects_page(*(_project(f"proj_{i}") for i in range(50)))
+    shape, representative = spec.represent(many)
+    assert len(representative["data"]) == 1 and shape == spec.shape(many)
+    spec.validate_response("GET", path, 200, many)
+    bad = _projects_page(*(_project(f"p{i}") for i in range(3)), _project("p3", created_at="x"))
+    with pytest.raises(SpecViolation, match="first at data/3/created_at"):
+        spec.validate_response("GET", path, 200, bad)
+
+
+def _reachable_schemas(spec: Spec, node: object, seen: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/") and ref not in seen:
+            seen.add(ref)
+            kind, name = ref.split("/")[2:4]
+            _reachable_schemas(spec, spec.document["components"][kind][name], seen)
+        for value in node.values():
+            _reachable_schemas(spec, value, seen)
+    elif isinstance(node, list):
+        for value in node:
+            _reachable_schemas(spec, value, seen)
+    return seen
+
+
+def test_no_response_schema_restricts_a_list_s_length() -> None:
+    """What validating one item per shape (`Spec.represent`) relies on: cutting a response's
+    lists cannot change whether it validates."""
+    spec = load_spec()
+    restricting = ("minItems", "maxItems", "uniqueItems", "contains", "prefixItems")
+    responses = [
+        op["responses"]
+        for item in spec.document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "responses" in op
+    ]
+    reached = _reachable_schemas(spec, responses, set())
+    reached.add("#/components/schemas/ErrorResponse")
+    found = []
+    for ref in reached:
+        kind, name = ref.split("/")[2:4]
+        text = json.dumps(spec.document["components"][kind][name])
+        found += [(ref, word) for word in restricting if f'"{word}"' in text]
+    # the check can fail: a request body in the same document does restrict a list
+    assert '"maxItems"' in json.dumps(spec.document["components"]["schemas"])
+    assert found == []
 
 
 def test_every_served_path_answers_within_the_spec() -> None:
