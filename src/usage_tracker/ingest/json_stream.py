@@ -8,8 +8,9 @@ from typing import IO, Any
 
 import ijson
 
-from usage_tracker.domain.endpoints import COSTS
+from usage_tracker.domain.endpoints import COST_OBJECT, COSTS
 from usage_tracker.domain.records import Bucket
+from usage_tracker.domain.results import CostReader
 from usage_tracker.domain.usage_dims import Dims, DimsIndex
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
@@ -18,7 +19,6 @@ from usage_tracker.ingest.results import (
     ResultError,
     RowMaker,
     UsageRow,
-    cost_record,
     result_kind,
     usage_record,
 )
@@ -50,6 +50,7 @@ class BucketReader:
         self.kind: str | None = None
         self._object: object = None  # the last result `object` seen, and its kind
         self._object_kind = ""
+        self._costs = CostReader()
 
     def new_bucket(self, start: int, end: int) -> Bucket:
         return Bucket(kind=self.kind or "", start=start, end=end)
@@ -120,8 +121,26 @@ class BucketReader:
         return results
 
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
-        """Add the leading results a fast path can take; returns how many it took."""
-        return 0
+        """Add the leading results a fast path can take; returns how many it took: cost results
+        of a cost file, as plain dicts with their `object`. Anything else (and any result that
+        fails) goes through `add`, which says where."""
+        if self.kind != COSTS or self._object != COST_OBJECT:
+            return 0
+        record, append = self._costs.record, bucket.costs.append
+        declared = False
+        taken = 0
+        for result in results:
+            if type(result) is not dict or result.get("object") != COST_OBJECT:
+                break
+            try:
+                append(record(result))
+            except ResultError:
+                break
+            declared = declared or "user_id" in result
+            taken += 1
+        if declared:
+            bucket.declared_dims.add("user_id")
+        return taken
 
     def add(self, bucket: Bucket, result: Any, where: str) -> None:
         if not isinstance(result, Mapping):
@@ -137,7 +156,7 @@ class BucketReader:
                     f"{self.kind} results like the rest of the file, found {kind}",
                 )
             if kind == COSTS:
-                bucket.costs.append(cost_record(result))
+                bucket.costs.append(self._costs.record(result))
                 if "user_id" in result:
                     bucket.declared_dims.add("user_id")
             else:
@@ -178,10 +197,12 @@ class RowBucketReader(BucketReader):
         bucket.usage_rows.append(self._rows.row(result, kind))  # type: ignore[attr-defined]
 
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
-        """Usage results of the file's kind, as plain dicts with its `object`: rows directly.
-        Anything else (and any result that fails) goes through `add`, which says where."""
+        """Usage results of the file's kind, as plain dicts with its `object`: rows directly;
+        cost results as `BucketReader.add_many` takes them."""
         kind, obj = self.kind, self._object
-        if kind is None or kind == COSTS or obj is None or self._object_kind != kind:
+        if kind == COSTS:
+            return super().add_many(bucket, results)
+        if kind is None or obj is None or self._object_kind != kind:
             return 0
         rows: list[UsageRow] = bucket.usage_rows  # type: ignore[attr-defined]
         return self._rows.extend(rows, results, kind, obj)  # type: ignore[arg-type]
