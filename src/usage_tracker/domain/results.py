@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Any
 
 from usage_tracker.domain.endpoints import USAGE_DIMENSIONS, USAGE_ENDPOINTS
@@ -186,13 +187,25 @@ class CostReader:
         self._unit, self._currency = _Texts("quantity_unit"), _Texts("currency")
 
     def record(self, result: Mapping[str, Any]) -> CostRecord:
+        fields = self._plain(result)
+        return cost_record(result) if fields is None else CostRecord(*fields)
+
+    def fields(self, result: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The record's fields, in `CostRecord`'s order, as a plain tuple."""
+        fields = self._plain(result)
+        return record_fields(cost_record(result)) if fields is None else fields
+
+    def _plain(self, result: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The fields of a result with nothing to refuse or convert specially; else None (the
+        caller asks `cost_record`, which gives the record or says what is wrong, in the words
+        and order of the one mapping)."""
         amount = result.get("amount") if type(result) is dict else None
         if type(amount) is not dict:
-            return cost_record(result)
-        value = amount.get("value")
+            return None
+        value: Any = amount.get("value")
         kind = type(value)
         if kind is not Decimal and kind is not str and kind is not int and kind is not float:
-            return cost_record(result)
+            return None
         get = result.get
         try:
             currency = (self._currency[amount.get("currency")] or "usd").lower()
@@ -200,11 +213,11 @@ class CostReader:
             number = get("quantity")
             if number is not None:
                 if type(number) is bool:
-                    return cost_record(result)
+                    return None
                 number = float(number)
                 if number - number != 0:  # NaN or an infinity
-                    return cost_record(result)
-            return CostRecord(
+                    return None
+            return (
                 nanos,
                 currency,
                 self._project[get("project_id")],
@@ -216,4 +229,18 @@ class CostReader:
                 self._unit[get("quantity_unit")],
             )
         except (ResultError, MoneyError, ArithmeticError, TypeError, ValueError):
-            return cost_record(result)  # the refusal, in the words and order of the one mapping
+            return None
+
+
+COST_FIELDS = (
+    "amount_nanos",
+    "currency",
+    "project_id",
+    "line_item",
+    "api_key_id",
+    "user_id",
+    "user_email",
+    "quantity",
+    "quantity_unit",
+)
+record_fields = attrgetter(*COST_FIELDS)  # a CostRecord's fields, in order, as a tuple
