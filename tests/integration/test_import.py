@@ -263,6 +263,17 @@ def test_bare_results_with_row_start_times(session_factory: Factory, tmp_path: P
     assert _summary(session_factory)["cost_usd"] == "6.00"
 
 
+def test_bare_usage_results_with_row_start_times(session_factory: Factory, tmp_path: Path) -> None:
+    usage = {"object": "organization.usage.completions.result", "num_model_requests": 1}
+    rows = [
+        {**usage, "input_tokens": 5, "model": "gpt-4o", "start_time": 1_719_792_000 + DAY},
+        {**usage, "input_tokens": 7, "model": "gpt-4o", "start_time": 1_719_792_000},
+    ]  # a traceback once: the reader's rows had no bucket of rows to go to
+    result = import_file(session_factory, "acme", write_json(tmp_path / "rows.json", rows))
+    assert (result.buckets, result.rows) == (2, 2)
+    assert _summary(session_factory)["input_tokens"] == 12
+
+
 def test_array_of_pages(session_factory: Factory, tmp_path: Path) -> None:
     pages = [page([bucket(0, [cost("1.00")])]), page([bucket(1, [cost("2.00")])])]
     result = import_file(session_factory, "acme", write_json(tmp_path / "pages.json", pages))

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from usage_tracker.domain.endpoints import USAGE_ENDPOINTS
+from usage_tracker.domain.results import CostReader
 from usage_tracker.domain.usage_dims import DimsIndex
 from usage_tracker.ingest.results import ResultError, RowMaker, cost_record, usage_record
 from usage_tracker.openai_admin import AdminApiError, mapping
@@ -98,3 +99,53 @@ def test_values_the_ledger_cannot_hold_are_refused(field: str, value: Any) -> No
 def test_whole_numbers_written_as_decimals_are_read() -> None:
     result = {"input_tokens": Decimal("12.0"), "num_model_requests": 2.0}
     assert usage_record(result, "completions").metrics["input_tokens"] == 12
+
+
+_READER = CostReader()  # one for every example: what it remembers from one must not leak
+
+
+@given(
+    value=odd | st.sampled_from(["1.25", " 3 ", "x", "1e400"]),
+    quantity=odd | st.just(10**400),
+    project=odd | st.sampled_from(["proj_a", " proj_a ", "1", 1, 1.0, True, ["a"]]),
+    user=odd | st.sampled_from(["user-a", "", "  "]),
+    line=odd | st.sampled_from(["gpt-4o, input", "1"]),
+    currency=odd | st.sampled_from(["USD", "usd"]),
+)
+def test_the_cost_fast_path_reads_what_the_one_mapping_reads(
+    value: Any, quantity: Any, project: Any, user: Any, line: Any, currency: Any
+) -> None:
+    result = {
+        "object": "organization.costs.result",
+        "amount": {"value": value, "currency": currency},
+        "quantity": quantity,
+        "line_item": line,
+        "project_id": project,
+        "user_id": user,
+        "user_email": "person@example.com",
+    }
+
+    def read(fn: Any) -> Any:
+        try:
+            return fn(result)
+        except ResultError as exc:
+            return ("refused", str(exc))
+
+    want = read(cost_record)
+    assert read(_READER.record) == want
+    assert read(_READER.record) == want  # the second time from what it remembered
+
+
+def test_values_equal_to_a_dict_are_not_mistaken_for_one_another() -> None:
+    reader = CostReader()  # 1 == 1.0 == True == Decimal(1): one key to a dict, four texts
+    for project in (1, 1.0, True, Decimal("1.00"), "1", " 1 ", 1, "1.0", 1.0, ["1"], "1"):
+        result = {"amount": {"value": Decimal("0.5")}, "project_id": project}
+        try:
+            want: Any = cost_record(result)
+        except ResultError as exc:
+            want = str(exc)
+        try:
+            got: Any = reader.record(result)
+        except ResultError as exc:
+            got = str(exc)
+        assert got == want, project

@@ -22,7 +22,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 def _read(raw: bytes, shape: str = "page") -> list[Any]:
     out = []
     for b in iter_buckets(io.BytesIO(raw), shape, "f.json", rows=True):  # type: ignore[arg-type]
-        out.append((b.kind, b.start, b.end, b.costs, b.usage, getattr(b, "usage_rows", None)))
+        out.append((b.kind, b.start, b.end, b.costs, b.usage, b.usage_rows, b.cost_rows, b.emails))
     return out
 
 
@@ -107,6 +107,9 @@ def test_a_big_bucket_crosses_from_the_helper_process_in_parts(tmp_path: Path) -
     path.write_text(json.dumps(doc))
     inline = _read(path.read_bytes())
     helper = list(iter_buckets_in_helper(str(path), "page", "big.json"))
-    assert len(helper) == 2 and len(helper[1].costs) == n
+    assert len(helper) == 2 and len(helper[1].cost_rows) == n
     assert helper[1].declared_dims == {"user_id"}
-    assert [(b.kind, b.start, b.end, b.costs, b.usage, b.usage_rows) for b in helper] == inline
+    assert [
+        (b.kind, b.start, b.end, b.costs, b.usage, b.usage_rows, b.cost_rows, b.emails)
+        for b in helper
+    ] == inline

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 NANOS_PER_UNIT = 1_000_000_000
 _NANO = Decimal(1).scaleb(-9)
+_ONE = Decimal(1)
 _CENT = Decimal("0.01")
 # The largest amount (in units) nano-units hold in a signed 64-bit integer: about 9.2 billion.
 MAX_UNITS = (2**63 - 1) // NANOS_PER_UNIT
@@ -21,7 +22,10 @@ class MoneyError(ValueError):
 
 def to_nanos(value: Decimal | int | str | float) -> int:
     """Convert an amount in currency units to integer nano-units, exactly where possible."""
-    if isinstance(value, bool):
+    if type(value) is Decimal:  # what JSON files decode to: the checks below, in short
+        if value.is_finite() and -MAX_UNITS < value < MAX_UNITS:
+            return int((value * NANOS_PER_UNIT).quantize(_ONE, rounding=ROUND_HALF_EVEN))
+    elif isinstance(value, bool):
         raise MoneyError(f"expected a number, got {value!r}")
     if isinstance(value, int):
         return value * NANOS_PER_UNIT

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Any
 
 from usage_tracker.domain.endpoints import USAGE_DIMENSIONS, USAGE_ENDPOINTS
@@ -92,6 +93,8 @@ def quantity(value: Any) -> float | None:
         raise ResultError(f"`quantity` as a number, got {value!r}")
     try:
         number = float(value)
+    except OverflowError:  # an integer beyond what a float holds
+        raise ResultError(f"`quantity` as a finite number, got {value!r}") from None
     except (TypeError, ValueError):
         raise ResultError(f"`quantity` as a number, got {value!r}") from None
     if number != number or number in (float("inf"), float("-inf")):
@@ -150,3 +153,94 @@ def usage_record(result: Mapping[str, Any], endpoint: str) -> UsageRecord:
         else:
             dims[name] = text(value, name)
     return UsageRecord(endpoint=endpoint, metrics=metrics, dims=dims)
+
+
+_REMEMBERED = 1 << 16  # distinct texts kept per field; more are checked each time
+
+
+class _Texts(dict[Any, "str | None"]):
+    """One field's checked texts by their raw value, filled as they are met: a value seen before
+    is one dict look-up. Only `str` values are kept (1, 1.0 and True are one key to a dict);
+    an unhashable value raises TypeError."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__({None: None})
+        self.name = name
+
+    def __missing__(self, value: Any) -> str | None:
+        out = text(value, self.name)
+        if type(value) is str and len(self) < _REMEMBERED:
+            self[value] = out
+        return out
+
+
+class CostReader:
+    """`cost_record` for the many results of one file or page: the same records and the same
+    refusals, with each distinct text checked once (ids, line items and e-mails repeat on every
+    row of an export). A result it cannot take plainly goes through `cost_record` itself, which
+    gives its record or says what is wrong."""
+
+    def __init__(self) -> None:
+        self._project, self._key = _Texts("project_id"), _Texts("api_key_id")
+        self._user, self._email = _Texts("user_id"), _Texts("user_email")
+        self._line_item, self._model = _Texts("line_item"), _Texts("model")
+        self._unit, self._currency = _Texts("quantity_unit"), _Texts("currency")
+
+    def record(self, result: Mapping[str, Any]) -> CostRecord:
+        fields = self._plain(result)
+        return cost_record(result) if fields is None else CostRecord(*fields)
+
+    def fields(self, result: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The record's fields, in `CostRecord`'s order, as a plain tuple."""
+        fields = self._plain(result)
+        return record_fields(cost_record(result)) if fields is None else fields
+
+    def _plain(self, result: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The fields of a result with nothing to refuse or convert specially; else None (the
+        caller asks `cost_record`, which gives the record or says what is wrong, in the words
+        and order of the one mapping)."""
+        amount = result.get("amount") if type(result) is dict else None
+        if type(amount) is not dict:
+            return None
+        value: Any = amount.get("value")
+        kind = type(value)
+        if kind is not Decimal and kind is not str and kind is not int and kind is not float:
+            return None
+        get = result.get
+        try:
+            currency = (self._currency[amount.get("currency")] or "usd").lower()
+            nanos = to_nanos(value)
+            number = get("quantity")
+            if number is not None:
+                if type(number) is bool:
+                    return None
+                number = float(number)
+                if number - number != 0:  # NaN or an infinity
+                    return None
+            return (
+                nanos,
+                currency,
+                self._project[get("project_id")],
+                self._line_item[get("line_item")] or self._model[get("model")],
+                self._key[get("api_key_id")],
+                self._user[get("user_id")],
+                self._email[get("user_email")],
+                number,
+                self._unit[get("quantity_unit")],
+            )
+        except (ResultError, MoneyError, ArithmeticError, TypeError, ValueError):
+            return None
+
+
+COST_FIELDS = (
+    "amount_nanos",
+    "currency",
+    "project_id",
+    "line_item",
+    "api_key_id",
+    "user_id",
+    "user_email",
+    "quantity",
+    "quantity_unit",
+)
+record_fields = attrgetter(*COST_FIELDS)  # a CostRecord's fields, in order, as a tuple

@@ -71,16 +71,22 @@ def _parts(bucket: Bucket) -> list[Bucket]:
     """`bucket` as buckets of the same start of up to _BATCH_ROWS rows each (its combinations
     and declared dimensions with the first)."""
     rows = getattr(bucket, "usage_rows", None) or []
+    cost_rows = getattr(bucket, "cost_rows", None) or []
+    longest = max(len(bucket.costs), len(bucket.usage), len(rows), len(cost_rows))
     out = []
-    for lo in range(0, max(len(bucket.costs), len(bucket.usage), len(rows)), _BATCH_ROWS):
+    for lo in range(0, longest, _BATCH_ROWS):
         hi = lo + _BATCH_ROWS
         part = replace(bucket, costs=bucket.costs[lo:hi], usage=bucket.usage[lo:hi])
         if rows:
             part.usage_rows = rows[lo:hi]  # type: ignore[attr-defined]
+        if cost_rows:
+            part.cost_rows = cost_rows[lo:hi]  # type: ignore[attr-defined]
         if lo:
             part.declared_dims = set()
             if hasattr(part, "new_dims"):
                 part.new_dims = {}
+            if hasattr(part, "emails"):
+                part.emails = {}
         out.append(part)
     return out
 
@@ -92,6 +98,8 @@ def _join(whole: Bucket | None, part: Bucket) -> Bucket:
     whole.usage += part.usage
     if hasattr(whole, "usage_rows"):
         whole.usage_rows += part.usage_rows  # type: ignore[attr-defined]
+    if hasattr(whole, "cost_rows"):
+        whole.cost_rows += part.cost_rows  # type: ignore[attr-defined]
     return whole
 
 

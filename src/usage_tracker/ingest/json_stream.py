@@ -8,19 +8,22 @@ from typing import IO, Any
 
 import ijson
 
-from usage_tracker.domain.endpoints import COSTS
+from usage_tracker.domain.endpoints import COST_OBJECT, COSTS
 from usage_tracker.domain.records import Bucket
+from usage_tracker.domain.results import CostReader
 from usage_tracker.domain.usage_dims import Dims, DimsIndex
 from usage_tracker.ingest.detect import Shape
 from usage_tracker.ingest.errors import ParseError
 from usage_tracker.ingest.fast_json import iter_raw_buckets
 from usage_tracker.ingest.results import (
+    CostRow,
+    CostRows,
     ResultError,
     RowMaker,
     UsageRow,
-    cost_record,
     result_kind,
     usage_record,
+    user_email,
 )
 
 DAY = 86400
@@ -50,12 +53,16 @@ class BucketReader:
         self.kind: str | None = None
         self._object: object = None  # the last result `object` seen, and its kind
         self._object_kind = ""
+        self._costs = CostReader()
 
     def new_bucket(self, start: int, end: int) -> Bucket:
         return Bucket(kind=self.kind or "", start=start, end=end)
 
     def add_usage(self, bucket: Bucket, result: Mapping[str, Any], kind: str) -> None:
         bucket.usage.append(usage_record(result, kind))
+
+    def add_cost(self, bucket: Bucket, result: Mapping[str, Any]) -> None:
+        bucket.costs.append(self._costs.record(result))
 
     def result_kind(self, result: Mapping[str, Any]) -> str:
         """`result_kind`, remembered per `object` value (which alone decides it)."""
@@ -120,8 +127,26 @@ class BucketReader:
         return results
 
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
-        """Add the leading results a fast path can take; returns how many it took."""
-        return 0
+        """Add the leading results a fast path can take; returns how many it took: cost results
+        of a cost file, as plain dicts with their `object`. Anything else (and any result that
+        fails) goes through `add`, which says where."""
+        if self.kind != COSTS or self._object != COST_OBJECT:
+            return 0
+        add_cost = self.add_cost
+        declared = False
+        taken = 0
+        for result in results:
+            if type(result) is not dict or result.get("object") != COST_OBJECT:
+                break
+            try:
+                add_cost(bucket, result)
+            except ResultError:
+                break
+            declared = declared or "user_id" in result
+            taken += 1
+        if declared:
+            bucket.declared_dims.add("user_id")
+        return taken
 
     def add(self, bucket: Bucket, result: Any, where: str) -> None:
         if not isinstance(result, Mapping):
@@ -137,7 +162,7 @@ class BucketReader:
                     f"{self.kind} results like the rest of the file, found {kind}",
                 )
             if kind == COSTS:
-                bucket.costs.append(cost_record(result))
+                self.add_cost(bucket, result)
                 if "user_id" in result:
                     bucket.declared_dims.add("user_id")
             else:
@@ -148,8 +173,9 @@ class BucketReader:
 
 @dataclass(slots=True)
 class RowBucket(Bucket):
-    """A bucket whose usage results are already rows, `row_columns(kind)` (the import's fast
-    path: no per-result dicts); `usage` stays empty.
+    """A bucket whose results are already rows (the import's fast path: no per-result objects):
+    usage as `row_columns(kind)`, costs as `COST_ROW_COLUMNS` with `emails` (user id → e-mail);
+    `usage` and `costs` stay empty.
 
     `new_dims` holds the dimension combinations (by id) that the reader met first in this bucket:
     whoever stores the rows stores these with them.
@@ -157,10 +183,12 @@ class RowBucket(Bucket):
 
     usage_rows: list[UsageRow] = field(default_factory=list)
     new_dims: dict[int, Dims] = field(default_factory=dict)
+    cost_rows: list[CostRow] = field(default_factory=list)
+    emails: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
-        return len(self.costs) + len(self.usage) + len(self.usage_rows)
+        return len(self.costs) + len(self.usage) + len(self.usage_rows) + len(self.cost_rows)
 
 
 class RowBucketReader(BucketReader):
@@ -170,6 +198,7 @@ class RowBucketReader(BucketReader):
         super().__init__(file_name)
         self.index = DimsIndex()
         self._rows = RowMaker(self.index)
+        self._cost_rows = CostRows()
 
     def new_bucket(self, start: int, end: int) -> Bucket:
         return RowBucket(kind=self.kind or "", start=start, end=end)
@@ -177,11 +206,20 @@ class RowBucketReader(BucketReader):
     def add_usage(self, bucket: Bucket, result: Mapping[str, Any], kind: str) -> None:
         bucket.usage_rows.append(self._rows.row(result, kind))  # type: ignore[attr-defined]
 
+    def add_cost(self, bucket: Bucket, result: Mapping[str, Any]) -> None:
+        fields = self._costs.fields(result)
+        bucket.cost_rows.append(self._cost_rows.row(fields))  # type: ignore[attr-defined]
+        user, email = user_email(fields)
+        if user and email:
+            bucket.emails[user] = email  # type: ignore[attr-defined]
+
     def add_many(self, bucket: Bucket, results: list[Any]) -> int:
-        """Usage results of the file's kind, as plain dicts with its `object`: rows directly.
-        Anything else (and any result that fails) goes through `add`, which says where."""
+        """Usage results of the file's kind, as plain dicts with its `object`: rows directly;
+        cost results as `BucketReader.add_many` takes them."""
         kind, obj = self.kind, self._object
-        if kind is None or kind == COSTS or obj is None or self._object_kind != kind:
+        if kind == COSTS:
+            return super().add_many(bucket, results)
+        if kind is None or obj is None or self._object_kind != kind:
             return 0
         rows: list[UsageRow] = bucket.usage_rows  # type: ignore[attr-defined]
         return self._rows.extend(rows, results, kind, obj)  # type: ignore[arg-type]
@@ -249,7 +287,7 @@ def _bare_results(stream: _Tell, reader: BucketReader) -> Iterator[Bucket]:
         end = end if isinstance(end, int) and not isinstance(end, bool) and end > start else None
         bucket = buckets.get(start)
         if bucket is None:
-            bucket = buckets[start] = Bucket(kind="", start=start, end=end or start + DAY)
+            bucket = buckets[start] = reader.new_bucket(start, end or start + DAY)
         reader.add(bucket, result, where)
     for start in sorted(buckets):
         bucket = buckets[start]

@@ -19,8 +19,16 @@ from usage_tracker.domain.endpoints import (
     USAGE_DIMENSIONS,
     USAGE_ENDPOINTS,
 )
+from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.records import CostRecord, UsageRecord
-from usage_tracker.domain.results import MAX_COUNT, ResultError, cost_record, usage_record
+from usage_tracker.domain.results import (
+    COST_FIELDS,
+    MAX_COUNT,
+    ResultError,
+    cost_record,
+    record_fields,
+    usage_record,
+)
 from usage_tracker.domain.usage_dims import Dims, DimsIndex, grouping_of_dims
 
 __all__ = ["ResultError", "cost_record", "usage_record"]  # re-exported for the readers
@@ -158,6 +166,52 @@ class RowMaker:
         return taken
 
 
+# A cost row as the ledger stores it (after its bucket's columns): the record's fields but the
+# e-mail (`COST_ROW_COLUMNS`), then its line item's model and token kind. The file path builds
+# them in the reader (`json_stream.RowBucket.cost_rows`), so only tuples cross to the writer.
+CostRow = tuple[Any, ...]
+COST_ROW_COLUMNS = (*(f for f in COST_FIELDS if f != "user_email"), "model", "token_kind")
+_EMAIL = COST_FIELDS.index("user_email")
+_USER = COST_FIELDS.index("user_id")
+_LINE_ITEM = COST_FIELDS.index("line_item")
+_BUT_EMAIL = itemgetter(*(i for i, f in enumerate(COST_FIELDS) if f != "user_email"))
+# Where a cost dimension is in a cost row.
+COST_ROW_DIMS = {
+    d: COST_ROW_COLUMNS.index(d) for d in ("api_key_id", "line_item", "project_id", "user_id")
+}
+
+
+class CostRows:
+    """Cost records' fields (`CostReader.fields`, `record_fields`) → cost rows; each line item
+    parsed once."""
+
+    def __init__(self) -> None:
+        self._items: dict[str | None, tuple[str | None, str | None]] = {}
+
+    def _item(self, line_item: str | None) -> tuple[str | None, str | None]:
+        found = self._items.get(line_item)
+        if found is None:
+            item = parse_line_item(line_item)
+            found = self._items[line_item] = (item.model, item.kind)
+        return found
+
+    def row(self, fields: tuple[Any, ...]) -> CostRow:
+        line_item = fields[_LINE_ITEM]
+        return _BUT_EMAIL(fields) + (self._items.get(line_item) or self._item(line_item))
+
+    def rows(self, records: list[CostRecord]) -> list[CostRow]:
+        items, item = self._items, self._item
+        return [
+            _BUT_EMAIL(f) + (items.get(f[_LINE_ITEM]) or item(f[_LINE_ITEM]))
+            for f in map(record_fields, records)
+        ]
+
+
+def user_email(fields: tuple[Any, ...]) -> tuple[str | None, str | None]:
+    """The user id and e-mail of a cost record's fields."""
+    return fields[_USER], fields[_EMAIL]
+
+
 def grouping_of_rows(rows: list[UsageRow], dims: Mapping[int, Dims]) -> tuple[str, ...]:
     """`grouping_of_usage` for usage rows, their combinations in `dims`."""
     return grouping_of_dims(dims[key] for key in {row[0] for row in rows})
@@ -196,10 +250,15 @@ def dims_beyond(bucket: Any, known: tuple[str, ...]) -> set[str]:
     with the bucket that brought them).
     """
     if bucket.is_costs:
+        rows: list[CostRow] = getattr(bucket, "cost_rows", None) or []
         return {
             dim
             for dim in _COST_DIMS
-            if dim not in known and any(getattr(r, dim) is not None for r in bucket.costs)
+            if dim not in known
+            and (
+                any(getattr(r, dim) is not None for r in bucket.costs)
+                or any(row[COST_ROW_DIMS[dim]] is not None for row in rows)
+            )
         } | (bucket.declared_dims - set(known))
     present = set(grouping_of_usage(bucket.usage))
     new_dims = getattr(bucket, "new_dims", None)

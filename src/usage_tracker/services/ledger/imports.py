@@ -231,6 +231,7 @@ def _import_buckets(
         for record in bucket.costs:
             if record.user_id and record.user_email:
                 emails[record.user_id] = record.user_email
+        emails.update(getattr(bucket, "emails", None) or ())  # a row bucket's
     if key is None:
         raise ParseError(name, "whole file", "at least one result; every bucket is empty")
     summary = writer.finish()

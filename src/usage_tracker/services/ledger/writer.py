@@ -31,27 +31,21 @@ from usage_tracker.db.queries.rollups import USAGE_ROLLUP_DIMS, refresh_days, re
 from usage_tracker.db.queries.usage_dims import store_dims
 from usage_tracker.domain.day_runs import DayRollup, DayRuns
 from usage_tracker.domain.endpoints import ABSENT_METRICS, COSTS
-from usage_tracker.domain.line_items import parse_line_item
 from usage_tracker.domain.records import Bucket, RecordSetKey, utc_day
 from usage_tracker.domain.usage_dims import DimsIndex
-from usage_tracker.ingest.results import UsageRow, record_row, row_columns
+from usage_tracker.ingest.results import (
+    COST_ROW_COLUMNS,
+    CostRow,
+    CostRows,
+    UsageRow,
+    record_row,
+    row_columns,
+)
 
 _FLUSH_ROWS = 20000
-_COST_COLUMNS = (
-    "bucket_id",
-    "record_set_id",
-    "day",
-    "project_id",
-    "user_id",
-    "api_key_id",
-    "line_item",
-    "model",
-    "token_kind",
-    "amount_nanos",
-    "currency",
-    "quantity",
-    "quantity_unit",
-)
+# A cost row: its bucket's columns, then `COST_ROW_COLUMNS`.
+_COST_HEAD = ("bucket_id", "record_set_id", "day")
+_COST_COLUMNS = (*_COST_HEAD, *COST_ROW_COLUMNS)
 _ROLLUP_HEAD = ("record_set_id", "grain", "period", *USAGE_ROLLUP_DIMS)
 
 
@@ -100,12 +94,14 @@ class LedgerWriter:
         self.summary = WriteSummary()
         self._existing: dict[int, dict[int, int]] = {}
         self._touched: dict[int, set[date]] = defaultdict(set)
-        self._cost_rows: list[tuple[Any, ...]] = []
+        # Cost rows to write: (the bucket's columns, its rows' other columns).
+        self._costs: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]] = []
+        self._cost_count = 0
         # Usage rows to write, per endpoint: (bucket id, the bucket's rows).
         self._usage: dict[str, list[tuple[tuple[Any, ...], list[UsageRow]]]] = defaultdict(list)
         self._usage_count = 0
         self._endpoints: dict[int, str] = {}  # usage record sets (any other holds costs)
-        self._line_items: dict[str | None, tuple[str | None, str | None]] = {}
+        self._cost_rows = CostRows()  # rows of cost records (the sync's, a CSV file's)
         self._dims = DimsIndex()  # combinations of this write; the fresh ones to store
         self._sql = DbapiRows(session)
         self._stamp = self._sql.stamp(utcnow())
@@ -150,7 +146,7 @@ class LedgerWriter:
         self.summary.buckets += 1
         self.summary.rows += bucket.rows
         self.summary.see(day)
-        if len(self._cost_rows) + self._usage_count >= _FLUSH_ROWS:
+        if self._cost_count + self._usage_count >= _FLUSH_ROWS:
             self._flush()
 
     def _bucket(self, record_set_id: int, bucket: Bucket, day: date, is_costs: bool) -> int:
@@ -222,36 +218,18 @@ class LedgerWriter:
         existing[bucket.start] = bucket_id
         return bucket_id
 
-    def _parsed(self, line_item: str | None) -> tuple[str | None, str | None]:
-        parsed = self._line_items.get(line_item)
-        if parsed is None:
-            item = parse_line_item(line_item)
-            parsed = self._line_items[line_item] = (item.model, item.kind)
-        return parsed
-
     def _add_costs(self, rs_id: int, bucket_id: int, day: date, bucket: Bucket) -> None:
-        stored_day = self._sql.day(day)
-        for r in bucket.costs:
-            model, kind = self._parsed(r.line_item)
-            self._cost_rows.append(
-                (
-                    bucket_id,
-                    rs_id,
-                    stored_day,
-                    r.project_id,
-                    r.user_id,
-                    r.api_key_id,
-                    r.line_item,
-                    model,
-                    kind,
-                    r.amount_nanos,
-                    r.currency,
-                    r.quantity,
-                    r.quantity_unit,
-                )
+        head = (bucket_id, rs_id, self._sql.day(day))
+        rows: list[CostRow] = getattr(bucket, "cost_rows", None) or []
+        records = bucket.costs
+        for lo in range(0, max(len(rows), len(records)), _FLUSH_ROWS):  # a huge bucket in parts
+            part = rows[lo : lo + _FLUSH_ROWS] + self._cost_rows.rows(
+                records[lo : lo + _FLUSH_ROWS]
             )
-            if len(self._cost_rows) >= _FLUSH_ROWS:
-                self._flush()  # a bucket of a million rows is written as it goes
+            self._costs.append((head, part))
+            self._cost_count += len(part)
+            if self._cost_count >= _FLUSH_ROWS:
+                self._flush()
 
     def _store_day(self, done: DayRollup | None) -> None:
         """Store a finished run's day rollup (the day had no rows before this write)."""
@@ -285,9 +263,10 @@ class LedgerWriter:
         fresh = self._dims.take_fresh()
         if fresh:
             store_dims(self.session, fresh)
-        if self._cost_rows:
-            self._insert(CostRecord.__tablename__, _COST_COLUMNS, self._cost_rows)
-            self._cost_rows = []
+        if self._costs:
+            self._insert_costs(self._costs)
+            self._costs = []
+            self._cost_count = 0
         for endpoint, batches in self._usage.items():
             self._insert_usage(endpoint, batches)
         self._usage.clear()
@@ -306,6 +285,14 @@ class LedgerWriter:
         zeros = (0,) * len(others)
         rows = [(*head, *row, *zeros) for head, bucket in batches for row in bucket]
         self._insert(UsageRecord.__tablename__, columns, rows)
+
+    def _insert_costs(self, batches: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]) -> None:
+        table = CostRecord.__tablename__
+        if self._sql.name == "sqlite" and all(plain(head) for head, _ in batches):
+            # The bucket's columns go into the statement, so rows bind as they come.
+            self._sql.bulk_with_heads(table, _COST_COLUMNS, batches)
+            return
+        self._insert(table, _COST_COLUMNS, [head + row for head, rows in batches for row in rows])
 
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if self._sql.fast:
