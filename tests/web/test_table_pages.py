@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import PASSWORD, sign_in
+from tests.web.korean import english_left
 from usage_tracker.db.engine import make_engine, make_session_factory, transaction
 from usage_tracker.db.models import ApiKey, Member, Organization
 from usage_tracker.services.accounts.accounts import create_account
@@ -345,6 +346,8 @@ def test_korean_pager(client: TestClient, qs: str) -> None:
     client.cookies.set("ut_lang", "ko")
     page = client.get(f"/users?{qs}&page=2").text
     assert "중 8–14행" in page and "다음" in page and "이전" in page and "찾기" in page
+    for url in (f"/users?{qs}&page=2", f"/keys?{qs}&q=key&sort=owner", f"/models?{qs}&q=zz"):
+        assert english_left(client.get(url).text) == [], url
 
 
 def test_a_table_of_one_page_is_sorted_in_the_browser(
