@@ -43,19 +43,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve_command(port: int) -> list[str]:
-    """`usage-tracker serve` once the command is registered; until then its own module."""
+def _serve_command(port: int, setup: str = "") -> list[str]:
+    """`usage-tracker serve` once the command is registered; until then its own module.
+    `setup`: Python run first in the server's process (a test's constant, patched)."""
     from usage_tracker.cli.main import app
 
     args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     names = {c.name for c in app.registered_commands}
     if "serve" in names:
-        return [sys.executable, "-c", "from usage_tracker.cli.main import app; app()", *args]
+        code = f"{setup}\nfrom usage_tracker.cli.main import app; app()"
+        return [sys.executable, "-c", code, *args]
+    if setup:
+        code = f"{setup}\nimport typer; from usage_tracker.cli.serve import serve_command\n"
+        return [sys.executable, "-c", code + "typer.run(serve_command)", *args[1:]]
     return [sys.executable, "-m", "usage_tracker.cli.serve", *args[1:]]
 
 
 @contextmanager
-def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str]:
+def running_dashboard(workdir: Path, url: str, setup: str = "", **extra_env: str) -> Iterator[str]:
     """Run `usage-tracker serve` on `url`'s database at a free loopback port; yield its base URL.
 
     The server is stopped by its process id when the block ends."""
@@ -65,7 +70,7 @@ def running_dashboard(workdir: Path, url: str, **extra_env: str) -> Iterator[str
     port = _free_port()
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(
-        _serve_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        _serve_command(port, setup), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
     )
     base = f"http://127.0.0.1:{port}"
     try:

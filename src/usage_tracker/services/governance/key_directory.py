@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,13 +57,15 @@ def key_owners(
     wanted = sorted({k for k in key_ids if k})
     if not wanted:
         return {}
-    query = select(ApiKey).where(ApiKey.key_id.in_(wanted))
+    # Columns, not ORM objects: building 2,600 ApiKey instances took ~350 ms of ~500.
+    query = select(*_COLUMNS).where(ApiKey.key_id.in_(wanted))
     if org:
         query = query.join(Organization, Organization.id == ApiKey.organization_id).where(
             Organization.slug == org
         )
-    rows: dict[str, ApiKey] = {}
-    for key in session.scalars(query):
+    rows: dict[str, _KeyRow] = {}
+    for found in session.execute(query):
+        key = _KeyRow(*found)
         seen = rows.get(key.key_id)
         if seen is None or _later(key.last_used_at, seen.last_used_at):
             rows[key.key_id] = key
@@ -81,12 +83,35 @@ def key_owners(
     return out
 
 
+class _KeyRow(NamedTuple):
+    key_id: str
+    organization_id: int
+    name: str | None
+    owner_type: str | None
+    owner_id: str | None
+    owner_name: str | None
+    owner_email: str | None
+    last_used_at: datetime | None
+
+
+_COLUMNS = (
+    ApiKey.key_id,
+    ApiKey.organization_id,
+    ApiKey.name,
+    ApiKey.owner_type,
+    ApiKey.owner_id,
+    ApiKey.owner_name,
+    ApiKey.owner_email,
+    ApiKey.last_used_at,
+)
+
+
 def _later(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and (b is None or a > b)
 
 
 def _members(
-    session: Session, keys: Iterable[ApiKey]
+    session: Session, keys: Iterable[_KeyRow]
 ) -> dict[tuple[int, str], tuple[str | None, str | None]]:
     wanted = {
         (k.organization_id, k.owner_id) for k in keys if k.owner_type == "user" and k.owner_id

@@ -1,4 +1,4 @@
-/* OpenAI Usage Tracker: sorts and searches tables, expands rows (drawing their charts with
+/* OpenAI Usage Tracker: sorts and searches one-page tables, expands rows (drawing their charts with
    charts.js), uploads files, follows running bulk operations. No inline script anywhere; no
    external requests. */
 (function () {
@@ -15,9 +15,12 @@
     if (window.UsageCharts) window.UsageCharts.drawAll(root);
   }
 
-  /* Sortable tables: header buttons, aria-sort; detail rows travel with their row. */
+  /* Sortable tables of one page: header buttons, aria-sort; detail rows travel with their row.
+     A paged table (data-paged) is sorted and searched by the server over all its rows: its
+     headers are links and its search box a GET form, so nothing here reorders or hides its rows. */
   function sortTable(th) {
     var table = th.closest("table");
+    if (table.hasAttribute("data-paged")) return;
     var index = Array.prototype.indexOf.call(th.parentNode.children, th);
     var numeric = th.querySelector("button").getAttribute("data-sort") === "number";
     var dir = th.getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
@@ -45,6 +48,7 @@
 
   function search(input) {
     var table = document.getElementById(input.getAttribute("data-table-search"));
+    if (!table || table.hasAttribute("data-paged")) return;
     var q = input.value.trim().toLowerCase();
     Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
       if (!r.hasAttribute("data-row")) return;
@@ -268,6 +272,14 @@
     });
     document.querySelectorAll("[data-table-search]").forEach(function (input) {
       input.addEventListener("input", function () { search(input); });
+    });
+    /* A paged table's search: clearing the box (its ✕, or Escape) loads the table unsearched. */
+    document.querySelectorAll("[data-table-search-form]").forEach(function (form) {
+      var input = form.querySelector('input[name="q"]');
+      var searched = input.value;
+      input.addEventListener("search", function () {
+        if (searched && !input.value) form.submit();
+      });
     });
     fitFigures();
     var refit = null;

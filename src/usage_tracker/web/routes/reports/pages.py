@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from usage_tracker.services.governance.key_directory import key_owners
+from usage_tracker.services.governance.key_directory import KeyOwner, key_owners
+from usage_tracker.services.reports.types import BreakdownRow
 from usage_tracker.services.views import dashboard as views
+from usage_tracker.services.views.table_page import OWNER_SORTS, SORTS, TableRequest, table_page
 from usage_tracker.web import charts
 from usage_tracker.web.deps import DbSession, PageViewer
 from usage_tracker.web.frame import frame_page
@@ -82,8 +84,23 @@ def _table_page(
     fmt, _ = ctx["fmt"], gettext_for(ctx["lang"])
     by = TABLE_VIEWS[view]
     table = views.table(db, state.filters.query, by, with_summary=False)
+    # Owners are looked up for the rows shown, or for every matching row to sort by them.
+    owners: dict[str, KeyOwner] = {}
+
+    def owners_of(rows: list[BreakdownRow]) -> dict[str, KeyOwner]:
+        owners.update(key_owners(db, (row.key for row in rows), state.filters.org))
+        return owners
+
+    sorts = SORTS if view == "keys" else tuple(s for s in SORTS if s not in OWNER_SORTS)
+    shown = table_page(
+        table.rows,
+        TableRequest.parse(request.query_params, sorts),
+        other_units=view == "models",
+        owners_of=owners_of if view == "keys" else None,
+    )
     extra: dict[str, Any] = {
         "table": table,
+        "shown": shown,
         "top": top,
         "ranking_chart": charts.ranking(table.rows[:top], fmt, _, by),
     }
@@ -91,8 +108,7 @@ def _table_page(
         extra["efficiency"] = views.efficiency(table.rows)[:top]
         extra["most_used"] = sorted(table.rows, key=lambda r: -r.requests)[:top]
     if view == "keys":
-        keys = (row.key for row in table.rows)
-        extra["owners"] = key_owners(db, keys, state.filters.org)
+        extra["owners"] = owners or owners_of(shown.rows)
     if view == "models":
         extra["kinds_chart"] = charts.token_kinds(table.rows[:20], fmt, _)
         trend = views.overview_daily(db, state.filters.query, "model")
