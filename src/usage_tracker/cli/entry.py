@@ -1,0 +1,19 @@
+"""The `usage-tracker` command: the quick path first (`cli/quick/`), else the Typer app.
+
+The quick path prints only answers it is sure of and declines everything else before printing
+anything, so options, help, errors and every other command are the Typer app's own.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    from usage_tracker.cli.quick.summary import run_quick_summary
+
+    if run_quick_summary(sys.argv[1:]):
+        return
+    from usage_tracker.cli.main import app
+
+    app()
