@@ -68,8 +68,15 @@ __all__ = [
 
 @remembered
 def summary(session: Session, q: ReportQuery) -> Summary:
+    """Totals over the range. A ledger with no record sets (of `q.org`) gets `empty_summary`,
+    what the quick CLI path answers too (`cli/quick/`); a test holds it equal to
+    `computed_summary`'s answer there."""
     if ledger_is_empty(*dbapi_connection(session), q.org):
-        return empty_summary(q)  # what the quick CLI path answers too
+        return empty_summary(q)
+    return computed_summary(session, q)
+
+
+def computed_summary(session: Session, q: ReportQuery) -> Summary:
     out = Summary(since=q.since, until=q.until)
     use_days = use_day_totals(q)
     cost = cost_choices(session, q, set())
