@@ -149,3 +149,14 @@ def test_quick_path_loads_no_heavy_package(cli_env: dict[str, str], backend: str
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
     assert "Active users  0" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv", [["--version"], ["--help"], ["report", "--help"], ["report", "users", "-f", "json"]]
+)
+def test_other_commands_go_to_the_typer_app(argv: list[str], cli_env: dict[str, str]) -> None:
+    env = _env(cli_env)
+    run = [subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+           for cmd in ([str(SCRIPT), *argv], [sys.executable, "-c", TYPER_APP, *argv])]  # fmt: skip
+    assert run[0].returncode == run[1].returncode == 0, run[0].stderr
+    assert (run[0].stdout, run[0].stderr) == (run[1].stdout, run[1].stderr)

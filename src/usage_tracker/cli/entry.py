@@ -10,10 +10,14 @@ import sys
 
 
 def main() -> None:
-    from usage_tracker.cli.quick.summary import run_quick_summary
+    from usage_tracker.cli.quick.args import summary_args
 
-    if run_quick_summary(sys.argv[1:]):
-        return
+    args = summary_args(sys.argv[1:])  # cheap: other commands go straight to the Typer app
+    if args is not None:
+        from usage_tracker.cli.quick.summary import answer_summary
+
+        if answer_summary(args):
+            return
     from usage_tracker.cli.main import app
 
     app()

@@ -13,7 +13,6 @@ import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import quote
 
 from usage_tracker.data_dir import default_data_dir, sqlite_url
 
@@ -63,16 +62,19 @@ def sqlite_path(url: str) -> str | None:
     if not url.startswith(SQLITE):
         return None
     path = url[len(SQLITE) :]
-    if not path or path == ":memory:" or path.startswith("~") or any(c in path for c in "?%#"):
+    if not path or path == ":memory:" or path.startswith(("~", "//")):
+        return None
+    if any(c in path for c in "?%#"):  # a query, escapes: and these would need quoting in a URI
         return None
     return path
 
 
 def open_existing(path: str) -> sqlite3.Connection | None:
-    """A connection to the database file at `path` if it exists (never creating it)."""
+    """A connection to the database file at `path` if it exists (never creating it). `path`
+    has no `?`, `%` or `#` and does not start with `//` (`sqlite_path`), so it is a URI path."""
     if not os.path.isfile(path):
         return None
     try:
-        return sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=BUSY_SECONDS)
+        return sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=BUSY_SECONDS)
     except sqlite3.Error:
         return None

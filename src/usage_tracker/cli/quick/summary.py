@@ -34,8 +34,11 @@ _ORG = "SELECT 1 FROM organizations WHERE slug = ?"
 def run_quick_summary(argv: list[str], environ: Any = os.environ) -> bool:
     """Print `report summary`'s answer and return True, or print nothing and return False."""
     args = summary_args(argv)
-    if args is None:
-        return False
+    return args is not None and answer_summary(args, environ)
+
+
+def answer_summary(args: dict[str, str], environ: Any = os.environ) -> bool:
+    """`run_quick_summary` for arguments already read (`args.summary_args`)."""
     url = database_url(environ)
     path = sqlite_path(url) if url is not None else None
     if path is None:
