@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from usage_tracker.data_dir import default_data_dir, sqlite_url
 
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir("openai-usage-tracker", appauthor=False))
+__all__ = ["Settings", "default_data_dir", "load_settings"]
 
 
 class Settings(BaseSettings):
@@ -103,7 +102,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'usage-tracker.sqlite3'}"
+        return sqlite_url(self.data_dir)
 
     def masked(self) -> dict[str, Any]:
         """Effective settings for display, every field of the model, with every secret masked.

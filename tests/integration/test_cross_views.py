@@ -137,3 +137,54 @@ def test_an_allocation_answers_the_ledger_as_it_is_now(
     usage("u2", "second.json")
     with session_factory() as session:
         assert _column(session, q, "user") == {"u2": 10_000_000_000}
+
+
+def test_an_empty_ledger_is_answered_alike_by_every_view(
+    session_factory: sessionmaker[Session], cli_env: dict[str, str], backend: str
+) -> None:
+    """Nothing imported in the organization asked about: the summary the pages and the JSON API
+    read (`summary`, which answers such a ledger with `empty_summary`) is what the full
+    computation gives, and what `usage-tracker report summary --format json` prints — on
+    SQLite by the quick path (`cli/quick/`), which the Typer app agrees with."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.integration.ledger_helpers import bucket, cost, page, write_json
+    from usage_tracker.cli.quick.summary import run_quick_summary
+    from usage_tracker.services.orgs.organizations import ensure_organization
+    from usage_tracker.services.reports.empty_ledger import empty_summary
+    from usage_tracker.services.reports.totals import computed_summary
+
+    since, until = date(2024, 7, 1), date(2024, 7, 31)
+    questions = [
+        ReportQuery(since, until),
+        ReportQuery(since, until, org="quiet"),
+        ReportQuery(since, until, org="quiet", project="proj_a", user="u1", model="gpt-4o"),
+        ReportQuery(since, until, org="quiet", api_key="key_1"),
+    ]
+    env = {**cli_env, "PATH": os.environ.get("PATH", "")}
+    script = Path(sys.executable).with_name("usage-tracker")
+    for filled in (False, True):
+        with transaction(session_factory) as session:
+            ensure_organization(session, "quiet")
+        if filled:  # another organization has data; "quiet" still has none
+            with tempfile.TemporaryDirectory() as tmp:
+                doc = page([bucket(0, [cost("10", "proj_a", "gpt-4o, input")])])
+                import_file(session_factory, "busy", write_json(Path(tmp) / "c.json", doc))
+        for q in questions[1:] if filled else questions:
+            with session_factory() as session:
+                answer = summary(session, q)
+                assert answer == empty_summary(q) == computed_summary(session, q), q
+            args = ["report", "summary", "--since", str(q.since), "--until", str(q.until), "-fjson"]
+            for flag, value in (("--org", q.org), ("--project", q.project), ("--user", q.user),
+                                ("--model", q.model), ("--key", q.api_key)):  # fmt: skip
+                args += [flag, value] if value else []
+            done = subprocess.run([str(script), *args], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout) == answer.to_json()
+            quick = run_quick_summary(
+                args, {"USAGE_TRACKER_DATABASE_URL": env["USAGE_TRACKER_DATABASE_URL"]}
+            )
+            assert quick is (backend == "sqlite"), args

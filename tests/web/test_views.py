@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from tests.web.conftest import csrf_of
 from usage_tracker.db.engine import transaction
@@ -62,6 +63,27 @@ def test_summary_json_is_the_service_summary(
     got = admin.get(url).json()
     assert got == expected
     assert got["cost_usd"] not in (None, "0.00")
+
+
+def test_empty_summary_json_is_the_cli_answer(
+    admin: TestClient, cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], backend: str
+) -> None:
+    """Nothing imported: `/api/v1/summary` is what `report summary --format json` prints, by the
+    quick path on SQLite (`cli/quick/`, no SQLAlchemy) and by the Typer app on PostgreSQL."""
+    from usage_tracker.cli.main import app
+    from usage_tracker.cli.quick.summary import run_quick_summary
+
+    args = ["report", "summary", "--since", "2025-01-01", "--until", "2025-01-31", "-f", "json"]
+    got = admin.get("/api/v1/summary?since=2025-01-01&until=2025-01-31").json()
+    capsys.readouterr()
+    environ = {"USAGE_TRACKER_DATABASE_URL": cli_env["USAGE_TRACKER_DATABASE_URL"]}
+    assert run_quick_summary(args, environ) is (backend == "sqlite")
+    if backend == "sqlite":
+        assert json.loads(capsys.readouterr().out) == got
+    result = CliRunner().invoke(app, args, env=environ)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == got
+    assert got["cost_usd"] is None and got["requests"] == 0
 
 
 def test_bearer_token_reads_the_api(

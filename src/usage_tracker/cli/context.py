@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
+
+from usage_tracker.cli.consoles import console, err_console
 
 # SQLAlchemy, Alembic and pydantic load when a command first needs them (fast `--help`).
 if TYPE_CHECKING:
@@ -16,8 +17,7 @@ if TYPE_CHECKING:
 
     from usage_tracker.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["AppContext", "console", "err_console", "fail", "get_context", "reset_context"]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -12,8 +12,8 @@ from usage_tracker.cli.lazy import LazyGroup, lazy
 from usage_tracker.cli.organizations import known_org
 from usage_tracker.cli.render import FORMAT, Format, emit, print_data, print_table
 from usage_tracker.cli.report_tables import breakdown_table
-from usage_tracker.domain.money import format_usd
-from usage_tracker.services.reports.types import ReportQuery, previous_period
+from usage_tracker.cli.summary_text import summary_lines
+from usage_tracker.services.reports.types import ReportQuery, filled_range, previous_period
 
 app = typer.Typer(
     help="Reports: cost, requests and tokens over a date range.",
@@ -56,9 +56,7 @@ def _query(
         if org is not None:
             known_org(session, org)
         bounds = data_bounds(session, org) if start is None or end is None else None
-    if start is None or end is None:
-        first, last = bounds if bounds else (date.today(), date.today())
-        start, end = start or first, end or max(last, start or first)
+    start, end = filled_range(start, end, bounds)
     try:
         return ReportQuery(start, end, org, project, user, model, api_key)
     except ValueError as exc:
@@ -101,30 +99,8 @@ def summary_command(
     if fmt != Format.table:
         print_data(fmt, result.to_json(), [result.to_json()])
         return
-    change = ""
-    if before is not None and before.cost_nanos and result.cost_nanos is not None:
-        delta = (result.cost_nanos - before.cost_nanos) / before.cost_nanos
-        change = f"  ({delta:+.1%} vs {before.since} – {before.until})"
-    console.print(f"[bold]{q.since} – {q.until}[/] (UTC)", highlight=False)
-    console.print(f"  Cost          {format_usd(result.cost_nanos)}{change}", highlight=False)
-    console.print(f"  Requests      {result.requests:,}", highlight=False)
-    console.print(
-        f"  Tokens        {result.total_tokens:,} (input {result.input_tokens:,}, "
-        f"cached {result.cached_input_tokens:,}, output {result.output_tokens:,})",
-        highlight=False,
-    )
-    console.print(
-        f"  Active users  {result.active_users}   Projects {result.projects}   "
-        f"Models {result.models}",
-        highlight=False,
-    )
-    if result.tools:  # their own counts: never part of Requests
-        tools = " · ".join(
-            f"{t.endpoint.replace('_', ' ')} {t.count:,} {t.unit}"
-            + (" (largest day)" if t.combine == "peak" else "")
-            for t in result.tools
-        )
-        console.print(f"  Tools         {tools}", highlight=False)
+    for line in summary_lines(q, result, before):
+        console.print(line, highlight=False)
 
 
 def _breakdown_command(by: str, title: str, default_top: int | None = None) -> Callable[..., None]:

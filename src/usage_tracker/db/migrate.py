@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 VERSION_TABLE = "alembic_version"
+REVISIONS_SQL = f"SELECT version_num FROM {VERSION_TABLE}"
 _REVISION = re.compile(r"^revision\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", re.M)
 # `down_revision = "a"`, `= None`, or a tuple that may span lines up to its closing parenthesis
 _DOWN = re.compile(r"^down_revision\b[^=\n]*=\s*(\([^)]*\)|[^\n]*)", re.M)
@@ -52,8 +53,19 @@ def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
         if not inspect(connection).has_table(VERSION_TABLE):
             return set()
-        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+        rows = connection.execute(text(REVISIONS_SQL))
         return {row[0] for row in rows}
+
+
+def dbapi_revisions(connection: Any) -> set[str]:
+    """`current_revisions` over a plain DBAPI connection (the quick CLI path: no SQLAlchemy).
+    A database without the version table raises the driver's error."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(REVISIONS_SQL)
+        return {row[0] for row in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 @cache

@@ -17,6 +17,13 @@ from usage_tracker.db.models import Bucket as BucketRow
 _WORD = re.compile(r"[\w-]+", re.ASCII)  # ISO days, grains
 
 
+def dbapi_connection(session: Session) -> tuple[Any, str]:
+    """The DBAPI connection under the session's (same transaction) and its parameter marker."""
+    bind = session.get_bind()
+    mark = "?" if bind.dialect.paramstyle == "qmark" else "%s"
+    return session.connection().connection, mark
+
+
 class DbapiRows:
     """Plain DBAPI statements on the session's connection, for the bulk paths."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.models import CostDayModel, CostRollup, UsageRollup
+from usage_tracker.db.queries.dbapi_rows import dbapi_connection
 from usage_tracker.services.ledger.names import labels
 from usage_tracker.services.ledger.record_sets import Choice
 from usage_tracker.services.reports.allocation_store import allocate
@@ -27,6 +28,7 @@ from usage_tracker.services.reports.attribution import (
     base_choices,
     chosen_days,
 )
+from usage_tracker.services.reports.empty_ledger import empty_summary, ledger_is_empty
 from usage_tracker.services.reports.estimates import METRICS as ESTIMATE_METRICS
 from usage_tracker.services.reports.estimates import SharedUsage, add_estimates
 from usage_tracker.services.reports.memo import remembered
@@ -66,6 +68,15 @@ __all__ = [
 
 @remembered
 def summary(session: Session, q: ReportQuery) -> Summary:
+    """Totals over the range. A ledger with no record sets (of `q.org`) gets `empty_summary`,
+    what the quick CLI path answers too (`cli/quick/`); a test holds it equal to
+    `computed_summary`'s answer there."""
+    if ledger_is_empty(*dbapi_connection(session), q.org):
+        return empty_summary(q)
+    return computed_summary(session, q)
+
+
+def computed_summary(session: Session, q: ReportQuery) -> Summary:
     out = Summary(since=q.since, until=q.until)
     use_days = use_day_totals(q)
     cost = cost_choices(session, q, set())

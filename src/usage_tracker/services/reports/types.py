@@ -64,6 +64,17 @@ class ReportQuery:
         return (self.until - self.since).days + 1
 
 
+def filled_range(
+    since: date | None, until: date | None, bounds: tuple[date, date] | None
+) -> tuple[date, date]:
+    """A report's range with a missing end filled in: from the first (to the last) day the
+    ledger has data for (`bounds`, see `coverage.data_bounds`), or today on an empty ledger."""
+    if since is not None and until is not None:
+        return since, until
+    first, last = bounds if bounds else (date.today(), date.today())
+    return since or first, until or max(last, since or first)
+
+
 def previous_period(q: ReportQuery) -> ReportQuery:
     """The period of equal length that ends the day before `q` starts."""
     until = q.since - timedelta(days=1)
