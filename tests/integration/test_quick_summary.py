@@ -1,6 +1,10 @@
 """`report summary` by the quick path (`cli/quick/`) and by the Typer app print the same bytes
 and exit the same way, on SQLite and PostgreSQL; the quick path answers only what it is sure
-of (an empty ledger in a migrated SQLite database) and declines the rest to the Typer app."""
+of (an empty ledger in a migrated SQLite database) and declines the rest to the Typer app.
+
+The comparisons run in this process (the Typer app through CliRunner, the quick path called as
+the entry point calls it); the installed `usage-tracker` script runs as a process of its own
+where the script is what is checked: its answer, its fallback, and the modules it loads."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from usage_tracker.cli.main import app
 from usage_tracker.cli.quick.summary import run_quick_summary
 from usage_tracker.db.engine import transaction
 from usage_tracker.services.orgs.organizations import ensure_organization
@@ -50,7 +56,7 @@ def _script(env: dict[str, str], args: list[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def _typer(env: dict[str, str], args: list[str]) -> tuple[int, str, str]:
+def _typer_process(env: dict[str, str], args: list[str]) -> tuple[int, str, str]:
     done = subprocess.run(
         [sys.executable, "-c", TYPER_APP, "report", "summary", *args],
         env=env, capture_output=True, text=True, timeout=120,
@@ -58,35 +64,51 @@ def _typer(env: dict[str, str], args: list[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def _quick(db_url: str, args: list[str], capsys: pytest.CaptureFixture[str]) -> bool:
+def _typer(env: dict[str, str], args: list[str]) -> tuple[int, str, str]:
+    """The Typer app's answer, in this process."""
+    result = CliRunner().invoke(app, ["report", "summary", *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _quick(
+    env: dict[str, str], args: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str] | None:
+    """The quick path's answer, as the entry point gets it (None: declined, nothing printed)."""
     capsys.readouterr()
-    answered = run_quick_summary(
-        ["report", "summary", *args], {"USAGE_TRACKER_DATABASE_URL": db_url}
-    )
+    answered = run_quick_summary(["report", "summary", *args], env)
+    out, err = capsys.readouterr()
     if not answered:
-        assert capsys.readouterr() == ("", ""), "a declined answer prints nothing"
-    return answered
+        assert (out, err) == ("", ""), "a declined answer prints nothing"
+        return None
+    return 0, out, err
 
 
 @pytest.mark.parametrize("args", ANSWERED + DECLINED, ids=" ".join)
 def test_same_bytes_as_the_typer_app(
     args: list[str],
     cli_env: dict[str, str],
-    db_url: str,
     backend: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env = _env(cli_env)
     expected = _typer(env, args)
-    assert _script(env, args) == expected
     answers = backend == "sqlite" and args in ANSWERED
-    assert _quick(db_url, args, capsys) is answers
+    assert _quick(env, args, capsys) == (expected if answers else None)
     assert (expected[0] == 0) is (args in ANSWERED or args == ["--help"])
+
+
+@pytest.mark.parametrize("args", [ANSWERED[1], DECLINED[0], DECLINED[2]], ids=" ".join)
+def test_the_installed_script_answers_as_the_typer_app_process(
+    args: list[str], cli_env: dict[str, str]
+) -> None:
+    """The console script (quick path first) against the Typer app run as its own process:
+    an answer, the fallback's error for an unknown organization, and a refused range."""
+    env = _env(cli_env)
+    assert _script(env, args) == _typer_process(env, args)
 
 
 def test_an_organization_named_in_any_case(
     cli_env: dict[str, str],
-    db_url: str,
     backend: str,
     session_factory: sessionmaker[Session],
     capsys: pytest.CaptureFixture[str],
@@ -96,25 +118,23 @@ def test_an_organization_named_in_any_case(
     env = _env(cli_env)
     for args in (["--org", "acme"], ["--org", "ACME", "-f", "json"], ["--org", "other"]):
         expected = _typer(env, args)
-        assert _script(env, args) == expected, args
-        assert _quick(db_url, args, capsys) is (backend == "sqlite" and args[1] != "other")
+        answers = backend == "sqlite" and args[1] != "other"
+        assert _quick(env, args, capsys) == (expected if answers else None), args
 
 
 def test_declines_a_ledger_with_data(
     cli_env: dict[str, str],
-    db_url: str,
     samples_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env = _env(cli_env)
     sample = samples_dir / "costs_grouped_by_user.json"
-    done = subprocess.run([str(SCRIPT), "import", str(sample)], env=env, capture_output=True)
-    assert done.returncode == 0, done.stderr
-    for args in ([], ["-f", "json"]):
-        assert not _quick(db_url, args, capsys)
-        code, out, err = _script(env, args)
-        assert (code, out, err) == _typer(env, args)
-        assert code == 0
+    imported = CliRunner().invoke(app, ["import", str(sample)], env=env)
+    assert imported.exit_code == 0, imported.stdout
+    assert _quick(env, [], capsys) is None
+    code, out, err = _script(env, ["-f", "json"])  # the script falls back to the Typer app
+    assert (code, out, err) == _typer(env, ["-f", "json"])
+    assert code == 0
     assert json.loads(out)["cost_usd"] not in (None, "0.00")
 
 
@@ -125,11 +145,12 @@ def test_a_database_that_needs_upgrading(
 ) -> None:
     """Not migrated: declined; the Typer app migrates it and answers; then the quick path."""
     env = _env({**cli_env, "USAGE_TRACKER_DATABASE_URL": empty_db_url})
-    assert not _quick(empty_db_url, ["-f", "json"], capsys)
+    assert _quick(env, ["-f", "json"], capsys) is None
     first = _script(env, ["-f", "json"])
     assert first[0] == 0, first[2]
-    assert _quick(empty_db_url, ["-f", "json"], capsys) is empty_db_url.startswith("sqlite")
-    assert _script(env, ["-f", "json"]) == first
+    again = _quick(env, ["-f", "json"], capsys)
+    assert again == (first if empty_db_url.startswith("sqlite") else None)
+    assert _typer(env, ["-f", "json"]) == first
 
 
 def test_quick_path_loads_no_heavy_package(cli_env: dict[str, str], backend: str) -> None:
@@ -155,8 +176,12 @@ def test_quick_path_loads_no_heavy_package(cli_env: dict[str, str], backend: str
     "argv", [["--version"], ["--help"], ["report", "--help"], ["report", "users", "-f", "json"]]
 )
 def test_other_commands_go_to_the_typer_app(argv: list[str], cli_env: dict[str, str]) -> None:
-    env = _env(cli_env)
-    run = [subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-           for cmd in ([str(SCRIPT), *argv], [sys.executable, "-c", TYPER_APP, *argv])]  # fmt: skip
-    assert run[0].returncode == run[1].returncode == 0, run[0].stderr
-    assert (run[0].stdout, run[0].stderr) == (run[1].stdout, run[1].stderr)
+    from usage_tracker.cli.quick.args import summary_args
+
+    assert summary_args(argv) is None  # the entry point hands these to the Typer app at once
+    if argv == ["--help"]:  # and the script's answer is the Typer app's, as a process too
+        env = _env(cli_env)
+        run = [subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+               for cmd in ([str(SCRIPT), *argv], [sys.executable, "-c", TYPER_APP, *argv])]  # fmt: skip
+        assert run[0].returncode == run[1].returncode == 0, run[0].stderr
+        assert (run[0].stdout, run[0].stderr) == (run[1].stdout, run[1].stderr)
