@@ -12,6 +12,7 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.integration.test_sync import fake_org, run, sync_settings
@@ -140,18 +141,22 @@ def test_an_allocation_answers_the_ledger_as_it_is_now(
 
 
 def test_an_empty_ledger_is_answered_alike_by_every_view(
-    session_factory: sessionmaker[Session], cli_env: dict[str, str], backend: str
+    session_factory: sessionmaker[Session],
+    cli_env: dict[str, str],
+    backend: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Nothing imported in the organization asked about: the summary the pages and the JSON API
     read (`summary`, which answers such a ledger with `empty_summary`) is what the full
     computation gives, and what `usage-tracker report summary --format json` prints — on
-    SQLite by the quick path (`cli/quick/`), which the Typer app agrees with."""
+    SQLite by the quick path (`cli/quick/`), which the Typer app agrees with (both in this
+    process; tests/integration/test_quick_summary.py runs the installed script itself)."""
     import json
-    import os
-    import subprocess
-    import sys
+
+    from typer.testing import CliRunner
 
     from tests.integration.ledger_helpers import bucket, cost, page, write_json
+    from usage_tracker.cli.main import app
     from usage_tracker.cli.quick.summary import run_quick_summary
     from usage_tracker.services.orgs.organizations import ensure_organization
     from usage_tracker.services.reports.empty_ledger import empty_summary
@@ -164,8 +169,6 @@ def test_an_empty_ledger_is_answered_alike_by_every_view(
         ReportQuery(since, until, org="quiet", project="proj_a", user="u1", model="gpt-4o"),
         ReportQuery(since, until, org="quiet", api_key="key_1"),
     ]
-    env = {**cli_env, "PATH": os.environ.get("PATH", "")}
-    script = Path(sys.executable).with_name("usage-tracker")
     for filled in (False, True):
         with transaction(session_factory) as session:
             ensure_organization(session, "quiet")
@@ -181,10 +184,11 @@ def test_an_empty_ledger_is_answered_alike_by_every_view(
             for flag, value in (("--org", q.org), ("--project", q.project), ("--user", q.user),
                                 ("--model", q.model), ("--key", q.api_key)):  # fmt: skip
                 args += [flag, value] if value else []
-            done = subprocess.run([str(script), *args], env=env, capture_output=True, text=True)
-            assert done.returncode == 0, done.stderr
+            done = CliRunner().invoke(app, args, env=cli_env)
+            assert done.exit_code == 0, done.stderr
             assert json.loads(done.stdout) == answer.to_json()
-            quick = run_quick_summary(
-                args, {"USAGE_TRACKER_DATABASE_URL": env["USAGE_TRACKER_DATABASE_URL"]}
-            )
+            capsys.readouterr()
+            quick = run_quick_summary(args, cli_env)
             assert quick is (backend == "sqlite"), args
+            if quick:
+                assert json.loads(capsys.readouterr().out) == answer.to_json()
