@@ -59,7 +59,10 @@ def candidate_sets(
     """Record sets of costs (or of usage: of `endpoint`, else of `kinds`) grouped by at least
     `required`."""
     need = frozenset(required)
-    query = select(RecordSet).join(Organization, Organization.id == RecordSet.organization_id)
+    # Columns, not ORM objects: every report asks this several times (no identity map to fill).
+    query = select(
+        RecordSet.id, RecordSet.organization_id, RecordSet.kind, RecordSet.width, RecordSet.grouping
+    ).join(Organization, Organization.id == RecordSet.organization_id)
     query = query.where(RecordSet.kind == COSTS) if costs else query.where(RecordSet.kind != COSTS)
     if org:
         query = query.where(Organization.slug == org)
@@ -68,10 +71,10 @@ def candidate_sets(
     elif kinds is not None and not costs:
         query = query.where(RecordSet.kind.in_(list(kinds)))
     out = []
-    for rs in session.scalars(query):
-        grouping = frozenset(g for g in rs.grouping.split(",") if g)
+    for set_id, org_id, kind, width, grouped_by in session.execute(query):
+        grouping = frozenset(g for g in grouped_by.split(",") if g)
         if need <= grouping:
-            out.append(SetInfo(rs.id, rs.organization_id, rs.kind, rs.width, grouping))
+            out.append(SetInfo(set_id, org_id, kind, width, grouping))
     return out
 
 
