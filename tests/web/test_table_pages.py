@@ -268,12 +268,11 @@ def test_search_finds_a_row_on_a_later_page(client: TestClient, qs: str) -> None
 
 def test_a_search_longer_than_a_page_pages_and_keeps_its_links(client: TestClient, qs: str) -> None:
     rows = twin(client, "keys", qs)
-    # A letter some keys hold (past their "key_") and others not, more of them than a page.
-    counts = {
-        c: sum(c in r["api_key_id"][4:].lower() for r in rows) for c in "abcdfghijmnopqrstuvwxz"
-    }
+    # A letter some keys hold (past their "key_", or in their owner) and others not, more of
+    # them than a page.
+    counts = {c: sum(c in searched(r) for r in rows) for c in "abcdfghijmnopqrstuvwxz"}
     letter = next(c for c, n in sorted(counts.items()) if PAGE < n < len(rows))
-    matching = [r for r in rows if letter in r["api_key_id"].casefold()]
+    matching = [r for r in rows if letter in searched(r)]
     search = f"{qs}&q={letter.upper()}&sort=requests&dir=asc&top=5"
     got = walk(client, f"/keys?{search}", "keys")
     assert [int(c[2]) for c in got] == sorted(int(r["requests"]) for r in matching)
@@ -437,3 +436,22 @@ def test_an_owner_s_kind_and_e_mail_are_set_apart(
         if page_size == 100:
             break
     assert seen_email and seen_kind_only, "the demo shows owners with and without an e-mail"
+
+
+def searched(row: dict[str, Any]) -> str:
+    """What the keys search reads of a twin row: its name and id, its owner's as shown."""
+    owner = row["owner_name"] or row["owner_email"] or row["owner_id"]
+    held = (row.get("name"), row["api_key_id"], owner, row["owner_email"])
+    return "\n".join(str(v or "") for v in held).casefold()
+
+
+def test_a_key_is_found_by_its_owner(client: TestClient, qs: str) -> None:
+    """The paged keys search reads the Owner column too: its name and its e-mail."""
+    rows = twin(client, "keys", qs)
+    owned = [r for r in rows if r["owner_email"] and r["owner_name"]]
+    assert owned, "the demo has keys of named members with e-mails"
+    target = owned[-1]
+    for needle in (target["owner_email"].split("@")[0].upper(), target["owner_name"].swapcase()):
+        got = [c[0] for c in walk(client, f"/keys?{qs}&q={quote(needle)}", "keys")]
+        want = [r["api_key_id"] for r in rows if needle.casefold() in searched(r)]
+        assert target["api_key_id"] in got and got == want, needle
