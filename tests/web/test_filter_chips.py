@@ -22,9 +22,7 @@ RANGE = "range=custom&since=2024-01-01&until=2024-12-31"
 
 def chips(page: str) -> dict[str, tuple[str, str | None]]:
     """filter key → (the chip's text, its title)."""
-    found = re.findall(
-        r'<li data-filter="(\w+)"><span(?: title="([^"]*)")?>([^<]*)</span>', page
-    )
+    found = re.findall(r'<li data-filter="(\w+)"><span(?: title="([^"]*)")?>([^<]*)</span>', page)
     return {key: (text, title or None) for key, title, text in found}
 
 

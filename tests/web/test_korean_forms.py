@@ -43,7 +43,9 @@ def test_form_words_are_korean_and_send_the_stored_values(
     assert list(options(budgets, "scope")) == list(SCOPES)
     assert list(options(budgets, "period")) == list(PERIODS)
     assert list(options(budgets, "enforce")) == list(ENFORCEMENTS)
-    assert set(options(bulk, "scope")) <= set(SCOPES) and list(options(bulk, "period")) == list(PERIODS)
+    assert set(options(bulk, "scope")) <= set(SCOPES) and list(options(bulk, "period")) == list(
+        PERIODS
+    )
     assert list(options(pages["/channels"].text, "kind")) == list(KINDS)
     audit = options(pages["/governance/audit?org=acme"].text, "result")
     assert [v for v in audit if v] == list(RESULTS)

@@ -402,7 +402,9 @@ class _OwnerCells(HTMLParser):
 def owner_cells(page: str) -> list[tuple[str, str]]:
     parser = _OwnerCells()
     parser.feed(page)
-    heard = (" ".join(h.split()).replace(" ,", ",") for h in parser.heard)  # a space before a comma is silent
+    heard = (
+        " ".join(h.split()).replace(" ,", ",") for h in parser.heard
+    )  # a space before a comma is silent
     return list(zip((" ".join(s.split()) for s in parser.seen), heard, strict=True))
 
 

@@ -15,8 +15,8 @@ from starlette.datastructures import QueryParams
 
 from usage_tracker.services.views.dashboard import VIEWS
 from usage_tracker.web.deps import Viewer
-from usage_tracker.web.render import render
 from usage_tracker.web.filters import ReversedRange
+from usage_tracker.web.render import render
 from usage_tracker.web.state import ViewState, load_state
 
 FLASH_KEY = "flash"
@@ -121,9 +121,8 @@ def range_error_page(request: Request, viewer: Viewer | None, exc: ReversedRange
     view = getattr(route, "name", None)
     if viewer is None or view not in REPORT_VIEWS:
         return error_page(request, viewer, 422, "", hint=RANGE_HINT)
-    params = QueryParams(
-        [(k, v) for k, v in request.query_params.multi_items() if k not in ("range", "since", "until")]
-    )
+    days = ("range", "since", "until")
+    params = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k not in days])
     with request.app.state.session_factory() as db:
         state = load_state(request, db, params)
         filters = replace(state.filters, range="custom", since=exc.since, until=exc.until)

@@ -25,7 +25,8 @@ MAX_SEARCH = 200  # characters of `q` kept
 
 
 class Owner(Protocol):
-    """What sorting and searching by owner need of a key's owner (services/governance/key_directory.KeyOwner)."""
+    """What sorting and searching by owner need of a key's owner
+    (services/governance/key_directory.KeyOwner)."""
 
     @property
     def owner_label(self) -> str | None: ...
