@@ -141,3 +141,31 @@ def test_paged_keys_in_korean(page: Page, paged_demo: str) -> None:
     page.select_option('select[name="lang"]', "en")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_long_search_fits_a_phone_and_is_said_once(
+    page: Page, paged_demo: str, lang: str
+) -> None:
+    """A search of 120 letters without a space that matches nothing: at 390 px the page does not
+    widen (the echoed word wraps) and "No row matches …" appears once, under the table."""
+    sign_in(page, paged_demo, "ada")
+    page.select_option('select[name="lang"]', lang)  # the account keeps it: set back below
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 390, "height": 844})
+    needle = "x" * 120
+    page.goto(paged_demo + "/users" + _range() + f"&q={needle}")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    said = page.locator("main").get_by_text(needle, exact=False)
+    empty = page.locator("[data-pager-status]")
+    expect(empty).to_contain_text(needle)
+    assert page.locator("#users-table tbody tr").count() == 0
+    assert said.count() == 1
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the phone"
+    box = empty.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screenshot(page, f"paged-users-long-search-390-{lang}")
+    page.set_viewport_size({"width": 1280, "height": 800})  # the language menu is in the sidebar
+    page.select_option('select[name="lang"]', "en")
+    page.wait_for_load_state()

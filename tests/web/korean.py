@@ -4,8 +4,9 @@ The English UI vocabulary is every word of the catalog's message ids that no Kor
 keeps (so "API", "JSON", "OpenAI" and command names, which translations keep, are not English
 here). A text node (or aria-label, title, placeholder) with two such words, or that is one such
 word alone, is English left in the page. Code-like text (`<code>`, identifiers with `_`, `.`,
-`/`, `:`, `@`), commands (`usage-tracker teams add`) and values the person typed or chose
-(`<option>`, `<textarea>`) are data.
+`/`, `:`, `@`), commands (`usage-tracker teams add`) and values the person typed
+(`<textarea>`) are data. An `<option>`'s text is read: a form's own words (scopes, periods,
+outcomes) are UI, and the names a list offers (projects, slugs) are no English words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 # A command a translation keeps as it is ("usage-tracker users"): its words are not kept English.
 COMMAND = re.compile(r"usage-tracker(?:\s+[a-z][a-z-]*)*")
 CODE_LIKE = re.compile(r"\S*(?:[_./:@=]|,\S)\S*|\S*[a-z][A-Z]\S*")
-SKIP = {"script", "style", "code", "pre", "option", "textarea", "kbd", "samp", "svg"}
+SKIP = {"script", "style", "code", "pre", "textarea", "kbd", "samp", "svg"}
 VOID = {"br", "input", "img", "meta", "link", "hr", "wbr", "source", "col", "area"}
 ATTRS = ("aria-label", "title", "placeholder")
 

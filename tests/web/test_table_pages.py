@@ -268,12 +268,11 @@ def test_search_finds_a_row_on_a_later_page(client: TestClient, qs: str) -> None
 
 def test_a_search_longer_than_a_page_pages_and_keeps_its_links(client: TestClient, qs: str) -> None:
     rows = twin(client, "keys", qs)
-    # A letter some keys hold (past their "key_") and others not, more of them than a page.
-    counts = {
-        c: sum(c in r["api_key_id"][4:].lower() for r in rows) for c in "abcdfghijmnopqrstuvwxz"
-    }
+    # A letter some keys hold (past their "key_", or in their owner) and others not, more of
+    # them than a page.
+    counts = {c: sum(c in searched(r) for r in rows) for c in "abcdfghijmnopqrstuvwxz"}
     letter = next(c for c, n in sorted(counts.items()) if PAGE < n < len(rows))
-    matching = [r for r in rows if letter in r["api_key_id"].casefold()]
+    matching = [r for r in rows if letter in searched(r)]
     search = f"{qs}&q={letter.upper()}&sort=requests&dir=asc&top=5"
     got = walk(client, f"/keys?{search}", "keys")
     assert [int(c[2]) for c in got] == sorted(int(r["requests"]) for r in matching)
@@ -362,3 +361,99 @@ def test_a_table_of_one_page_is_sorted_in_the_browser(
     assert 'data-table-search="users-table"' in page and 'data-sort="number"' in page
     assert "data-pager" not in page and "data-paged" not in page and "data-sort-link" not in page
     assert [c[0] for c in parse(page, "users").rows] == [r["name"] for r in rows]
+
+
+class _OwnerCells(HTMLParser):
+    """The owner cells of the keys table, as read on screen (visually hidden text left out) and
+    as read out (aria-hidden text left out), whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+        self.heard: list[str] = []
+        self._stack: list[tuple[bool, bool]] = []  # (hidden from sight, hidden from speech)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "td" and "data-owner" in a:
+            self.seen.append("")
+            self.heard.append("")
+            self._stack = [(False, False)]
+        elif self._stack:
+            sight, speech = self._stack[-1]
+            classes = (a.get("class") or "").split()
+            self._stack.append(
+                (sight or "visually-hidden" in classes, speech or a.get("aria-hidden") == "true")
+            )
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._stack:
+            sight, speech = self._stack[-1]
+            if not sight:
+                self.seen[-1] += data
+            if not speech:
+                self.heard[-1] += data
+
+
+def owner_cells(page: str) -> list[tuple[str, str]]:
+    parser = _OwnerCells()
+    parser.feed(page)
+    heard = (
+        " ".join(h.split()).replace(" ,", ",") for h in parser.heard
+    )  # a space before a comma is silent
+    return list(zip((" ".join(s.split()) for s in parser.seen), heard, strict=True))
+
+
+@pytest.mark.parametrize("page_size", [PAGE, 100])
+def test_an_owner_s_kind_and_e_mail_are_set_apart(
+    client: TestClient, qs: str, monkeypatch: pytest.MonkeyPatch, page_size: int
+) -> None:
+    """The owner's name, kind and e-mail read as three things, on screen ("Ada", then "user ·
+    ada@example.com" smaller) and read out (commas, not "middle dot"), paged or not."""
+    monkeypatch.setattr(table_page, "PAGE_SIZE", page_size)
+    rows = {r["api_key_id"]: r for r in twin(client, "keys", qs)}
+    kinds = {"user": "user", "service_account": "service account"}
+    seen_email = seen_kind_only = 0
+    for number in (1, 2, 3):
+        page = client.get(f"/keys?{qs}&page={number}").text
+        found = parse(page, "keys")
+        owners = iter(owner_cells(page))
+        for cells in found.rows:
+            row = rows[cells[0]]
+            if not row["owner_type"]:
+                continue
+            parts = [row["owner_name"] or row["owner_email"] or row["owner_id"]]
+            parts.append(kinds[row["owner_type"]])
+            if row["owner_email"] and row["owner_email"] != parts[0]:
+                parts.append(row["owner_email"])
+            seen, heard = next(owners)
+            assert seen == f"{parts[0]} {' · '.join(parts[1:])}", cells[0]
+            assert heard == ", ".join(parts), cells[0]
+            seen_email += len(parts) == 3
+            seen_kind_only += len(parts) == 2
+        if page_size == 100:
+            break
+    assert seen_email and seen_kind_only, "the demo shows owners with and without an e-mail"
+
+
+def searched(row: dict[str, Any]) -> str:
+    """What the keys search reads of a twin row: its name and id, its owner's as shown."""
+    owner = row["owner_name"] or row["owner_email"] or row["owner_id"]
+    held = (row.get("name"), row["api_key_id"], owner, row["owner_email"])
+    return "\n".join(str(v or "") for v in held).casefold()
+
+
+def test_a_key_is_found_by_its_owner(client: TestClient, qs: str) -> None:
+    """The paged keys search reads the Owner column too: its name and its e-mail."""
+    rows = twin(client, "keys", qs)
+    owned = [r for r in rows if r["owner_email"] and r["owner_name"]]
+    assert owned, "the demo has keys of named members with e-mails"
+    target = owned[-1]
+    for needle in (target["owner_email"].split("@")[0].upper(), target["owner_name"].swapcase()):
+        got = [c[0] for c in walk(client, f"/keys?{qs}&q={quote(needle)}", "keys")]
+        want = [r["api_key_id"] for r in rows if needle.casefold() in searched(r)]
+        assert target["api_key_id"] in got and got == want, needle

@@ -25,7 +25,8 @@ from usage_tracker.settings import Settings
 from usage_tracker.web import assets
 from usage_tracker.web.config import WebSettings
 from usage_tracker.web.deps import NotSignedIn, session_viewer
-from usage_tracker.web.frame import error_page
+from usage_tracker.web.filters import ReversedRange
+from usage_tracker.web.frame import error_page, range_error_page
 from usage_tracker.web.page_limiter import PageLimiter
 from usage_tracker.web.routes import docs, metrics
 from usage_tracker.web.routes.accounts import account, auth
@@ -174,6 +175,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+    if isinstance(exc, ReversedRange):
+        return range_error_page(request, _viewer(request), exc)
     return error_page(request, _viewer(request), exc.status_code, exc.detail, exc.headers)
 
 

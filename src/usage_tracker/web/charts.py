@@ -137,15 +137,22 @@ def band_title(by: str, _: Gettext) -> str:
     return titles.get(by, "")
 
 
+def row_name(row: BreakdownRow, _: Gettext) -> str:
+    """A row's name as shown: the not-attributed row's words (reports.attribution) translated."""
+    if row.key is None and row.label:
+        return _(row.label)
+    return row.label or row.key or _("(none)")
+
+
 def ranking(rows: list[BreakdownRow], fmt: Formatter, _: Gettext, by: str) -> Spec:
     """Horizontal cost bars, largest on top, full names (the browser shortens what does not fit)."""
-    labels = [row.label or row.key or _("(none)") for row in rows]
+    labels = [row_name(row, _) for row in rows]
     values = [_amount(fmt, row.cost_nanos) for row in rows]
     if rows:
         top = max(rows, key=lambda r: r.cost_nanos or 0)
         summary = _("%(count)s shown; the largest is %(name)s with %(amount)s.") % {
             "count": fmt.number(len(rows)),
-            "name": top.label or top.key or _("(none)"),
+            "name": row_name(top, _),
             "amount": fmt.money(top.cost_nanos),
         }
     else:

@@ -41,6 +41,16 @@ def parse_day(value: str | None, name: str) -> date | None:
     return check_day(day, name)
 
 
+class ReversedRange(HTTPException):
+    """A URL whose start day is after its end day: the API's 422 says so in its detail; a page
+    shows its own frame, the filter form holding the days as given, and what to do
+    (frame.range_error_page, RANGE_HINT)."""
+
+    def __init__(self, since: date, until: date) -> None:
+        super().__init__(status_code=422, detail="since must not be after until")
+        self.since, self.until = since, until
+
+
 @dataclass(frozen=True)
 class ViewFilters:
     range: str
@@ -140,7 +150,7 @@ def parse_filters(params: QueryParams, today: date) -> ViewFilters:
     else:
         since, until = preset(name, anchor)
     if since > until:
-        raise HTTPException(status_code=422, detail="since must not be after until")
+        raise ReversedRange(since, until)
     if (until - since).days > MAX_DAYS:
         raise HTTPException(status_code=422, detail="the range may span at most ten years")
     extra = {k: (params.get(k) or "").strip() or None for k in FILTER_KEYS}

@@ -4,6 +4,7 @@ filters' state, and the messages a redirect after a write left for the next page
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,10 +15,13 @@ from starlette.datastructures import QueryParams
 
 from usage_tracker.services.views.dashboard import VIEWS
 from usage_tracker.web.deps import Viewer
+from usage_tracker.web.filters import ReversedRange
 from usage_tracker.web.render import render
 from usage_tracker.web.state import ViewState, load_state
 
 FLASH_KEY = "flash"
+# The report views, whose pages carry the date range and filter form (the `data` view has none).
+REPORT_VIEWS = tuple(name for name in VIEWS if name != "data")
 Flash = tuple[str, str, dict[str, str]]  # (ok | error, message id, its %(name)s values)
 
 
@@ -63,6 +67,7 @@ ERROR_HINTS = {
     ),
     503: _("The dashboard is busy: try again in a moment."),
 }
+RANGE_HINT = _("The start date is after the end date: pick a start on or before the end.")
 STANDARD_DETAILS = {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized"}
 
 
@@ -82,14 +87,16 @@ def error_page(
     status: int,
     detail: Any,
     headers: Mapping[str, str] | None = None,
+    hint: str | None = None,
 ) -> HTMLResponse:
     """An error as a page: in the dashboard frame (with the navigation) for a signed-in person,
-    on its own for anyone else; never a traceback."""
+    on its own for anyone else; never a traceback. `hint` (a message id) replaces the status's
+    own advice."""
     shown = "" if detail in STANDARD_DETAILS else str(detail or "")
     ctx: dict[str, Any] = {
         "status": status,
         "detail": shown,
-        "hint": ERROR_HINTS.get(status),
+        "hint": hint or ERROR_HINTS.get(status),
         "back": _same_origin_referer(request),
     }
     if viewer is None:
@@ -104,6 +111,32 @@ def error_page(
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def range_error_page(request: Request, viewer: Viewer | None, exc: ReversedRange) -> HTMLResponse:
+    """A report view asked for a start day after its end day: the view's own frame (sidebar,
+    filter form holding the days as given, the other filters kept) with what to do instead of
+    its content; any other page, the error page with that advice. Status 422 either way."""
+    route = request.scope.get("route")
+    view = getattr(route, "name", None)
+    if viewer is None or view not in REPORT_VIEWS:
+        return error_page(request, viewer, 422, "", hint=RANGE_HINT)
+    days = ("range", "since", "until")
+    params = QueryParams([(k, v) for k, v in request.query_params.multi_items() if k not in days])
+    with request.app.state.session_factory() as db:
+        state = load_state(request, db, params)
+        filters = replace(state.filters, range="custom", since=exc.since, until=exc.until)
+        ctx = {"range_error": RANGE_HINT}
+        return frame_page(
+            request,
+            viewer,
+            db,
+            "views/range_error.html",
+            str(view),
+            ctx,
+            state=replace(state, filters=filters),
+            status_code=422,
+        )
 
 
 def flash(kind: str, text: str, /, **values: object) -> Flash:

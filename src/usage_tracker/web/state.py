@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
+from usage_tracker.services.ledger.scope_names import filter_names
 from usage_tracker.services.orgs.organizations import list_organizations
 from usage_tracker.services.reports import coverage as report_coverage
 from usage_tracker.services.views.dashboard import VIEWS
@@ -29,6 +30,8 @@ class ViewState:
     bounds: tuple[date, date] | None
     orgs: list[str]
     nav: list[NavItem]
+    # Display names of the id filters the URL sets (filter key → name), for the filter chips.
+    filter_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def range_has_data(self) -> bool:
@@ -53,7 +56,8 @@ def load_state(request: Request, db: Session, params: QueryParams | None = None)
     """The view state from `params` (default: the request's query string)."""
     params = request.query_params if params is None else params
     org = (params.get("org") or "").strip() or None
-    orgs = [o.slug for o in list_organizations(db)]
+    org_ids = {o.slug: o.id for o in list_organizations(db)}
+    orgs = list(org_ids)
     if org is not None and org not in orgs:
         org = None
     bounds = report_coverage.data_bounds(db, org)
@@ -62,7 +66,19 @@ def load_state(request: Request, db: Session, params: QueryParams | None = None)
         filters = filters.without("org")
     dims = set(report_coverage.available_dimensions(db, org)) if bounds else set()
     nav = [NavItem(name, need is None or need in dims, need) for name, need in VIEWS.items()]
-    return ViewState(filters, dims, bounds, orgs, nav)
+    return ViewState(filters, dims, bounds, orgs, nav, _filter_names(db, filters, org_ids))
+
+
+NAMED_FILTERS = {"project": "project", "user": "user", "api_key": "key"}  # filter key → scope
+
+
+def _filter_names(db: Session, filters: ViewFilters, org_ids: dict[str, int]) -> dict[str, str]:
+    """The names of the project, user and key the filters set (none set: no query)."""
+    wanted = {scope: v for key, scope in NAMED_FILTERS.items() if (v := getattr(filters, key))}
+    if not wanted:
+        return {}
+    found = filter_names(db, org_ids.get(filters.org or ""), wanted)
+    return {key: found[scope] for key, scope in NAMED_FILTERS.items() if scope in found}
 
 
 LAST_ORG_KEY = "org"

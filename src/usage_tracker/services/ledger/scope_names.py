@@ -111,6 +111,25 @@ def names_for(
     return {i: Name(scope, i, names.get(i) or None, i in seen) for i in wanted}
 
 
+def filter_names(session: Session, org_id: int | None, wanted: dict[str, str]) -> dict[str, str]:
+    """The directory's display names of the filters a view's URL sets (`wanted`: scope → id,
+    scopes "project", "user" or "key"), one query per scope; an id the directory has no name
+    for is left out. `org_id` None: any organization's directory (the first name found)."""
+    out: dict[str, str] = {}
+    for scope, scope_id in wanted.items():
+        cols = _columns(scope)
+        if cols is None or scope == "team":
+            continue
+        id_col, name_col, org_col = cols
+        q = select(name_col).where(id_col == scope_id, name_col.is_not(None))
+        if org_id is not None:
+            q = q.where(org_col == org_id)
+        name = session.scalars(q.limit(1)).first()
+        if name:
+            out[scope] = name
+    return out
+
+
 def name_of(
     session: Session, org_id: int, scope: str, scope_id: str, *, ledger: bool = True
 ) -> Name:

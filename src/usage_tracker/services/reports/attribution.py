@@ -38,6 +38,7 @@ from usage_tracker.services.reports.types import ReportQuery
 
 # Report dimension → the cost column that would carry it.
 ATTRIBUTABLE = {"user": "user_id", "api_key": "api_key_id"}
+# The label of the not-attributed row (key None); pages translate it (web/charts.row_name).
 NOT_ATTRIBUTED = {"user": "not attributed to a user", "api_key": "not attributed to an API key"}
 ALLOCATION_METHOD = "share of estimated cost per day × project × model (token share where unpriced)"
 _BASE = frozenset({"project_id", "line_item"})

@@ -25,10 +25,14 @@ MAX_SEARCH = 200  # characters of `q` kept
 
 
 class Owner(Protocol):
-    """What sorting by owner needs of a key's owner (services/governance/key_directory.KeyOwner)."""
+    """What sorting and searching by owner need of a key's owner
+    (services/governance/key_directory.KeyOwner)."""
 
     @property
     def owner_label(self) -> str | None: ...
+
+    @property
+    def owner_email(self) -> str | None: ...
 
     @property
     def last_used_at(self) -> datetime | None: ...
@@ -152,12 +156,22 @@ def sort_key(
     return keys[sort]
 
 
-def search(rows: list[BreakdownRow], q: str) -> list[BreakdownRow]:
-    """Rows whose label or key holds `q`, case-insensitively (all rows for an empty `q`)."""
+def search(
+    rows: list[BreakdownRow], q: str, owners: Mapping[str, Owner] | None = None
+) -> list[BreakdownRow]:
+    """Rows whose label or key holds `q`, case-insensitively (all rows for an empty `q`); with
+    `owners` (the keys view), also those whose owner's name or e-mail holds it, as the one-page
+    table's search in the browser reads them (the owner cell's data-search)."""
     needle = q.casefold()
     if not needle:
         return rows
-    return [r for r in rows if needle in f"{r.label or ''}\n{r.key or ''}".casefold()]
+
+    def text(row: BreakdownRow) -> str:
+        owner = (owners or {}).get(row.key or "")
+        held = f"{owner.owner_label or ''}\n{owner.owner_email or ''}" if owner else ""
+        return f"{row.label or ''}\n{row.key or ''}\n{held}".casefold()
+
+    return [r for r in rows if needle in text(r)]
 
 
 def table_page(
@@ -172,14 +186,17 @@ def table_page(
     At most `PAGE_SIZE` rows: all of them, in their order, unpaged (the request is ignored: the
     browser sorts and searches them). More: searched, sorted (stably, so equal values keep the
     breakdown's order) and cut; a page past the last is the last. `owners_of` gives the owners of
-    the rows it is passed, for the owner and last-use sorts (only then asked for every row)."""
+    the rows it is passed, for the search (asked for every row when there is a search) and the
+    owner and last-use sorts (asked for the rows found)."""
     if len(rows) <= PAGE_SIZE:
         return TablePage(rows, False, TableRequest(), len(rows), len(rows), 1)
-    found = search(rows, request.q)
+    owners = owners_of(rows) if owners_of and request.q else None
+    found = search(rows, request.q, owners)
     if request.sort in OWNER_SORTS and owners_of is None:
         request = replace(request, sort=DEFAULT_SORT)
     if request.sort != DEFAULT_SORT or request.direction != DEFAULT_DIRECTION:
-        owners = owners_of(found) if owners_of and request.sort in OWNER_SORTS else None
+        if owners_of and request.sort in OWNER_SORTS and owners is None:
+            owners = owners_of(found)
         key = sort_key(request.sort, other_units, owners)
         found = sorted(found, key=key, reverse=request.direction == "desc")
     pages = max(1, -(-len(found) // PAGE_SIZE))

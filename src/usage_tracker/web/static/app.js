@@ -52,7 +52,9 @@
     var q = input.value.trim().toLowerCase();
     Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
       if (!r.hasAttribute("data-row")) return;
-      var match = !q || r.cells[0].textContent.toLowerCase().indexOf(q) >= 0;
+      var owner = r.querySelector("[data-owner]");  /* the keys view: its owner's name and e-mail too */
+      var text = r.cells[0].textContent + (owner ? "\n" + owner.getAttribute("data-search") : "");
+      var match = !q || text.toLowerCase().indexOf(q) >= 0;
       r.hidden = !match;
       var next = r.nextElementSibling;
       if (!match && next && next.classList.contains("detail")) next.hidden = true;
