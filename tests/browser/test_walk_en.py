@@ -18,8 +18,8 @@ def test_every_sidebar_link_from_every_kind_of_page(browser: Browser, demo: str)
     walk_every_sidebar_link_from_every_kind_of_page(browser, demo, LANG)
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1440, 390])
 def test_screens_and_no_horizontal_overflow_on_a_phone(
-    browser: Browser, demo: str, theme: str
+    browser: Browser, demo: str, width: int
 ) -> None:
-    screens_and_no_horizontal_overflow_on_a_phone(browser, demo, LANG, theme)
+    screens_and_no_horizontal_overflow_on_a_phone(browser, demo, LANG, width)

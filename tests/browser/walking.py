@@ -2,7 +2,7 @@
 test_walk_en.py and test_walk_ko.py, one module per language so the workers share the walk):
 every sidebar link from every kind of page reaches its page's heading; no page overflows a
 390 px phone; a screenshot of every page at 1440 and 390 px, light and dark, goes to
-test-artifacts/screenshots/walk/."""
+test-artifacts/screenshots/walk/ (one test per width, each page loaded once for both themes)."""
 
 from __future__ import annotations
 
@@ -147,31 +147,39 @@ def overflow(page: Page) -> int:
     )
 
 
+THEMES = ("light", "dark")
+
+
 def screens_and_no_horizontal_overflow_on_a_phone(
-    browser: Browser, demo: str, lang: str, theme: str
+    browser: Browser, demo: str, lang: str, width: int
 ) -> None:
-    """Every page at 1440 and 390 px; at 390 px none is wider than the screen."""
+    """Every page at `width` (1440 or 390 px), light and dark; at 390 px none is wider than the
+    screen in either theme. Each page is loaded once and shown in both themes (the browser's
+    color scheme switched, as a system's dark mode switches it): its background must change."""
     out = SCREENSHOTS / "walk"
     out.mkdir(parents=True, exist_ok=True)
-    wide = {}
-    page = signed_in(browser, demo, lang, 1440, theme)
+    wide: dict[tuple[str, str], int] = {}
+    page = signed_in(browser, demo, lang, width, THEMES[0])
     try:
-        for width in (1440, 390):
-            # One signed-in tab, its window resized: each page is loaded anew at each width.
-            page.set_viewport_size({"width": width, "height": 900})
-            for name, (path, *_headings) in [*PAGES.items(), ("not-found", ("/no/such/page",))]:
-                page.goto(demo + path)
-                # The page's own script and fonts, not network idleness: the operations page
-                # polls for progress, and waiting for 500 ms of silence per page is most of the
-                # walk's time.
-                page.wait_for_load_state("load")
-                page.evaluate("document.fonts.ready.then(() => true)")
-                assert page.evaluate("window.innerWidth") == width, (name, width)
+        for name, (path, *_headings) in [*PAGES.items(), ("not-found", ("/no/such/page",))]:
+            page.emulate_media(color_scheme=THEMES[0])
+            page.goto(demo + path)
+            # The page's own script and fonts, not network idleness: the operations page
+            # polls for progress, and waiting for 500 ms of silence per page is most of the
+            # walk's time.
+            page.wait_for_load_state("load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            assert page.evaluate("window.innerWidth") == width, (name, width)
+            backgrounds = set()
+            for theme in THEMES:
+                page.emulate_media(color_scheme=theme)
+                backgrounds.add(page.evaluate("getComputedStyle(document.body).backgroundColor"))
                 page.screenshot(
                     path=str(out / f"{name}-{lang}-{theme}-{width}.png"), full_page=True
                 )
                 if width == 390:
-                    wide[name] = overflow(page)
+                    wide[(name, theme)] = overflow(page)
+            assert len(backgrounds) == len(THEMES), (name, "the theme did not change", backgrounds)
     finally:
         page.context.close()
-    assert {name: px for name, px in wide.items() if px > 0} == {}
+    assert {where: px for where, px in wide.items() if px > 0} == {}
