@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from usage_tracker.db.models import Organization, RecordSet, RecordSetDay
 from usage_tracker.db.queries.rollups import month_end, month_start
 from usage_tracker.domain.endpoints import COSTS
+from usage_tracker.services.ledger.answer_scope import shared
 
 _WIDTH_RANK = {"1d": 0, "1h": 1, "1m": 2}
 
@@ -70,8 +71,11 @@ def candidate_sets(
         query = query.where(RecordSet.kind == endpoint)
     elif kinds is not None and not costs:
         query = query.where(RecordSet.kind.in_(list(kinds)))
+    kinds_key = tuple(sorted(kinds)) if kinds is not None and not endpoint else None
+    key = ("candidate_sets", id(session), costs, org, endpoint if not costs else None, kinds_key)
+    rows = shared(key, lambda: list(session.execute(query)))
     out = []
-    for set_id, org_id, kind, width, grouped_by in session.execute(query):
+    for set_id, org_id, kind, width, grouped_by in rows:
         grouping = frozenset(g for g in grouped_by.split(",") if g)
         if need <= grouping:
             out.append(SetInfo(set_id, org_id, kind, width, grouping))
@@ -92,12 +96,12 @@ def choose(
     by_id = {s.id: s for s in sets}
     days_of: dict[int, set[date]] = defaultdict(set)  # within [since, until]
     month_days: dict[int, set[date]] = defaultdict(set)  # within the months they touch
-    for rs_id, day in session.execute(
-        select(RecordSetDay.record_set_id, RecordSetDay.day).where(
-            RecordSetDay.record_set_id.in_(list(by_id)),
-            RecordSetDay.day.between(month_start(since), month_end(until)),
-        )
-    ):
+    first, last = month_start(since), month_end(until)
+    query = select(RecordSetDay.record_set_id, RecordSetDay.day).where(
+        RecordSetDay.record_set_id.in_(list(by_id)), RecordSetDay.day.between(first, last)
+    )
+    key = ("set_days", id(session), tuple(sorted(by_id)), first, last)
+    for rs_id, day in shared(key, lambda: list(session.execute(query))):
         month_days[rs_id].add(day)
         if since <= day <= until:
             days_of[rs_id].add(day)

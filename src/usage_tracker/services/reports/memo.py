@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy.orm import Session
 
 from usage_tracker.db.queries.ledger_version import ledger_version
+from usage_tracker.services.ledger.answer_scope import answer_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -86,7 +87,8 @@ def remembered(fn: Callable[P, R]) -> Callable[P, R]:
                    ledger_version(session))  # fmt: skip
             hash(key)
         except TypeError:  # an argument that cannot be a key: answer without keeping
-            return fn(*args, **kwargs)
+            with answer_scope():
+                return fn(*args, **kwargs)
         kept = _kept(key)
         if kept is not None:
             return pickle.loads(kept)  # type: ignore[no-any-return, unused-ignore]
@@ -97,7 +99,8 @@ def remembered(fn: Callable[P, R]) -> Callable[P, R]:
             kept = _kept(key)  # answered while this one waited
             if kept is not None:
                 return pickle.loads(kept)  # type: ignore[no-any-return, unused-ignore]
-            answer = fn(*args, **kwargs)
+            with answer_scope():  # the answer's repeated ledger reads made once
+                answer = fn(*args, **kwargs)
             _keep(key, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
             return answer
         finally:
